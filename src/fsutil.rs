@@ -1,0 +1,92 @@
+//! Filesystem helpers shared by the tools: atomic writes and explicit, lossless path-to-text
+//! conversion.
+
+use std::io::Write;
+use std::path::{Component, Path};
+
+use crate::exit::FileError;
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same directory, flushed, then
+/// renamed over the target, so a crash never leaves a half-written file behind.
+pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
+    let err = |source| FileError::Write {
+        path: path.display().to_string(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".relkit-tmp")
+        .tempfile_in(dir)
+        .map_err(err)?;
+    tmp.write_all(bytes).map_err(err)?;
+    tmp.as_file().sync_all().map_err(err)?;
+    tmp.persist(path).map_err(|e| err(e.error))?;
+    Ok(())
+}
+
+/// The path as UTF-8 text, or an error naming it; never a lossy conversion.
+pub fn path_text(path: &Path) -> Result<&str, FileError> {
+    path.to_str().ok_or_else(|| FileError::NotUtf8 {
+        path: path.to_string_lossy().into_owned(),
+    })
+}
+
+/// The path as text with `/` separators on every OS and without a leading `./`, for manifests,
+/// JSON and URLs.
+pub fn slash_path(path: &Path) -> Result<String, FileError> {
+    let mut parts: Vec<&str> = Vec::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::RootDir => parts.push(""),
+            Component::Prefix(p) => {
+                parts.push(p.as_os_str().to_str().ok_or_else(|| FileError::NotUtf8 {
+                    path: path.to_string_lossy().into_owned(),
+                })?)
+            }
+            Component::ParentDir => parts.push(".."),
+            Component::Normal(s) => parts.push(s.to_str().ok_or_else(|| FileError::NotUtf8 {
+                path: path.to_string_lossy().into_owned(),
+            })?),
+        }
+    }
+    if parts.len() == 1 && parts[0].is_empty() {
+        return Ok("/".to_string());
+    }
+    Ok(parts.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_the_whole_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("SHA256SUMS");
+        std::fs::write(&f, "old content that is longer").unwrap();
+        atomic_write(&f, b"new").unwrap();
+        assert_eq!(std::fs::read(&f).unwrap(), b"new");
+        let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(leftovers, 1);
+    }
+
+    #[test]
+    fn slash_paths_drop_dot_and_use_slashes() {
+        assert_eq!(slash_path(Path::new("./dist/a.zip")).unwrap(), "dist/a.zip");
+        assert_eq!(slash_path(Path::new("/abs/x")).unwrap(), "/abs/x");
+        assert_eq!(slash_path(Path::new("a/../b")).unwrap(), "a/../b");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn non_utf8_paths_are_an_error_not_a_lossy_string() {
+        use std::os::unix::ffi::OsStrExt;
+        let p = Path::new(std::ffi::OsStr::from_bytes(b"bad\xff.bin"));
+        assert!(matches!(path_text(p), Err(FileError::NotUtf8 { .. })));
+        assert!(slash_path(p).is_err());
+    }
+}

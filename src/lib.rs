@@ -1,0 +1,14 @@
+//! relkit: a GitHub Actions-native release toolkit. Small single-purpose tools (checksum,
+//! smoke-check, notes-gen, asset-upload, coverage-gate, …) share this library; each has a thin
+//! binary in `bin/`, a composite action in `actions/`, and is reachable through the `relkit`
+//! multicall binary.
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+#![warn(missing_docs)]
+
+pub mod cli;
+pub mod exit;
+pub mod fsutil;
+pub mod gha;
+pub mod multicall;
+pub mod output;
+pub mod select;
