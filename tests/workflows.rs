@@ -1,0 +1,1255 @@
+//! Local proof of the reusable workflows (`package.yml`, `build-packages.yml`) and of relkit's own
+//! `release.yml`: their structure (permissions, timeouts, concurrency, pinned actions, the
+//! draft → publish order), and their jobs run on this machine, step by step, from the workflow
+//! files themselves.
+//!
+//! The jobs run through a small workflow runner ([`JobRun`]): `run:` steps run in bash with the
+//! step's `env:` evaluated, relkit's actions (`./.relkit/actions/<tool>`) run through the action
+//! harness with the step's `with:` evaluated, artifacts move between jobs through a directory, and
+//! job outputs become `needs.<job>.outputs.*` of the next job. Expressions are evaluated strictly:
+//! a reference to an undeclared input, an unknown step or an undeclared job output fails the
+//! test, so every value one step or job hands to the next is checked. What cannot run here is
+//! replaced by the test and said so at the step: the container build (dpkg-buildpackage and
+//! lintian run natively instead) and the systemd container (the service binary from the package
+//! runs instead).
+//!
+//! A relkit action that is not in this tree yet (the tools land one by one) ends its job at that
+//! step with a note on stderr; everything before it is still checked.
+
+mod harness;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use pretty_assertions::assert_eq;
+use serde_yaml_ng::Value;
+
+// ---------------------------------------------------------------------------------------------
+// Workflow files
+// ---------------------------------------------------------------------------------------------
+
+fn load(path: &str) -> Value {
+    let file = harness::crate_root().join(path);
+    let text = fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    serde_yaml_ng::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+}
+
+fn get<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
+    v.as_mapping().and_then(|m| m.get(key))
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::Null => String::new(),
+        other => serde_yaml_ng::to_string(other).unwrap_or_default(),
+    }
+}
+
+fn jobs(workflow: &Value) -> Vec<(String, &Value)> {
+    get(workflow, "jobs")
+        .and_then(Value::as_mapping)
+        .expect("jobs")
+        .iter()
+        .map(|(k, v)| (text(k), v))
+        .collect()
+}
+
+fn steps(job: &Value) -> &Vec<Value> {
+    get(job, "steps")
+        .and_then(Value::as_sequence)
+        .expect("steps")
+}
+
+fn step_key(step: &Value) -> String {
+    get(step, "id")
+        .or_else(|| get(step, "name"))
+        .map(text)
+        .unwrap_or_else(|| get(step, "uses").map(text).unwrap_or_default())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Expressions: the subset the workflows use, evaluated strictly
+// ---------------------------------------------------------------------------------------------
+
+/// A value of the expression language.
+#[derive(Debug, Clone, PartialEq)]
+enum Val {
+    #[allow(dead_code)]
+    Null,
+    Bool(bool),
+    Str(String),
+    Json(serde_json::Value),
+}
+
+impl Val {
+    fn truthy(&self) -> bool {
+        match self {
+            Val::Null => false,
+            Val::Bool(b) => *b,
+            Val::Str(s) => !s.is_empty(),
+            Val::Json(_) => true,
+        }
+    }
+    fn render(&self) -> String {
+        match self {
+            Val::Null => String::new(),
+            Val::Bool(b) => b.to_string(),
+            Val::Str(s) => s.clone(),
+            Val::Json(j) => j.to_string(),
+        }
+    }
+}
+
+/// The contexts: `inputs.*`, `matrix.*`, `steps.*`, `needs.*`, `github.*`, `runner.*`,
+/// `secrets.*`, with the names that may be referenced.
+#[derive(Debug, Clone, Default)]
+struct Contexts {
+    values: BTreeMap<String, Val>,
+    /// Steps of the current job that exist (ran or were skipped): their outputs are `''` when
+    /// not set, as on GitHub; other step ids are errors.
+    step_ids: BTreeSet<String>,
+}
+
+impl Contexts {
+    fn set(&mut self, key: &str, value: Val) {
+        self.values.insert(key.to_string(), value);
+    }
+    fn lookup(&self, path: &str) -> Val {
+        if let Some(v) = self.values.get(path) {
+            return v.clone();
+        }
+        let parts: Vec<&str> = path.split('.').collect();
+        match parts.as_slice() {
+            ["steps", id, "outputs", _] if self.step_ids.contains(*id) => Val::Str(String::new()),
+            ["secrets", _] => Val::Str(String::new()),
+            _ => panic!("expression references `{path}`, which is not defined here"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Ident(String),
+    Str(String),
+    Op(&'static str),
+}
+
+fn tokenize(expr: &str) -> Vec<Tok> {
+    let chars: Vec<char> = expr.chars().collect();
+    let mut toks = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_whitespace() {
+            i += 1;
+        } else if c == '\'' {
+            let mut s = String::new();
+            i += 1;
+            loop {
+                assert!(i < chars.len(), "unterminated string in `{expr}`");
+                if chars[i] == '\'' {
+                    if chars.get(i + 1) == Some(&'\'') {
+                        s.push('\'');
+                        i += 2;
+                        continue;
+                    }
+                    i += 1;
+                    break;
+                }
+                s.push(chars[i]);
+                i += 1;
+            }
+            toks.push(Tok::Str(s));
+        } else if c.is_ascii_alphabetic() || c == '_' {
+            let start = i;
+            while i < chars.len()
+                && (chars[i].is_ascii_alphanumeric() || "_-.".contains(chars[i]))
+            {
+                i += 1;
+            }
+            toks.push(Tok::Ident(chars[start..i].iter().collect()));
+        } else {
+            let two: String = chars[i..(i + 2).min(chars.len())].iter().collect();
+            let op = ["==", "!=", "&&", "||"]
+                .into_iter()
+                .find(|op| *op == two)
+                .map(|op| {
+                    i += 2;
+                    op
+                });
+            let op = op.unwrap_or_else(|| {
+                i += 1;
+                match c {
+                    '!' => "!",
+                    '(' => "(",
+                    ')' => ")",
+                    ',' => ",",
+                    _ => panic!("unsupported character `{c}` in expression `{expr}`"),
+                }
+            });
+            toks.push(Tok::Op(op));
+        }
+    }
+    toks
+}
+
+struct Parser<'a> {
+    toks: Vec<Tok>,
+    pos: usize,
+    ctx: &'a Contexts,
+    expr: &'a str,
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.pos)
+    }
+    fn eat(&mut self, op: &str) -> bool {
+        if self.peek() == Some(&Tok::Op(match op {
+            "==" => "==",
+            "!=" => "!=",
+            "&&" => "&&",
+            "||" => "||",
+            "!" => "!",
+            "(" => "(",
+            ")" => ")",
+            _ => ",",
+        })) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+    fn or(&mut self) -> Val {
+        let mut left = self.and();
+        while self.eat("||") {
+            let right = self.and();
+            left = if left.truthy() { left } else { right };
+        }
+        left
+    }
+    fn and(&mut self) -> Val {
+        let mut left = self.cmp();
+        while self.eat("&&") {
+            let right = self.cmp();
+            left = if left.truthy() { right } else { left };
+        }
+        left
+    }
+    fn cmp(&mut self) -> Val {
+        let left = self.unary();
+        for (op, want) in [("==", true), ("!=", false)] {
+            if self.eat(op) {
+                let right = self.unary();
+                // GitHub compares strings case-insensitively.
+                let same = left.render().to_lowercase() == right.render().to_lowercase();
+                return Val::Bool(same == want);
+            }
+        }
+        left
+    }
+    fn unary(&mut self) -> Val {
+        if self.eat("!") {
+            return Val::Bool(!self.unary().truthy());
+        }
+        self.primary()
+    }
+    fn primary(&mut self) -> Val {
+        let tok = self.toks.get(self.pos).cloned();
+        self.pos += 1;
+        match tok {
+            Some(Tok::Op("(")) => {
+                let v = self.or();
+                assert!(self.eat(")"), "missing `)` in `{}`", self.expr);
+                v
+            }
+            Some(Tok::Str(s)) => Val::Str(s),
+            Some(Tok::Ident(name)) if self.eat("(") => {
+                let mut args = Vec::new();
+                if !self.eat(")") {
+                    loop {
+                        args.push(self.or());
+                        if self.eat(")") {
+                            break;
+                        }
+                        assert!(self.eat(","), "expected `,` in `{}`", self.expr);
+                    }
+                }
+                call(&name, &args, self.expr)
+            }
+            Some(Tok::Ident(name)) if name == "true" || name == "false" => {
+                Val::Bool(name == "true")
+            }
+            Some(Tok::Ident(name)) => self.ctx.lookup(&name),
+            other => panic!("unexpected {other:?} in expression `{}`", self.expr),
+        }
+    }
+}
+
+fn call(name: &str, args: &[Val], expr: &str) -> Val {
+    match (name, args) {
+        // Every job here runs to the end or fails the test, so the status functions are fixed.
+        ("always" | "success", []) => Val::Bool(true),
+        ("cancelled" | "failure", []) => Val::Bool(false),
+        ("startsWith", [a, b]) => Val::Bool(
+            a.render()
+                .to_lowercase()
+                .starts_with(&b.render().to_lowercase()),
+        ),
+        ("fromJSON", [a]) => Val::Json(
+            serde_json::from_str(&a.render())
+                .unwrap_or_else(|e| panic!("fromJSON({}) in `{expr}`: {e}", a.render())),
+        ),
+        _ => panic!("unsupported function call {name}/{} in `{expr}`", args.len()),
+    }
+}
+
+fn eval(expr: &str, ctx: &Contexts) -> Val {
+    let mut p = Parser {
+        toks: tokenize(expr),
+        pos: 0,
+        ctx,
+        expr,
+    };
+    let v = p.or();
+    assert!(p.pos == p.toks.len(), "trailing tokens in `{expr}`");
+    v
+}
+
+/// Evaluates a field: text with `${{ … }}` interpolations (a field that is exactly one
+/// expression keeps the expression's value).
+fn interpolate(template: &str, ctx: &Contexts) -> Val {
+    let trimmed = template.trim();
+    if let Some(inner) = trimmed
+        .strip_prefix("${{")
+        .and_then(|s| s.strip_suffix("}}"))
+        .filter(|s| !s.contains("${{"))
+    {
+        return eval(inner, ctx);
+    }
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(start) = rest.find("${{") {
+        out.push_str(&rest[..start]);
+        let end = rest[start..]
+            .find("}}")
+            .unwrap_or_else(|| panic!("unterminated expression in `{template}`"));
+        out.push_str(&eval(&rest[start + 3..start + end], ctx).render());
+        rest = &rest[start + end + 2..];
+    }
+    out.push_str(rest);
+    Val::Str(out)
+}
+
+/// An `if:` condition: an expression with or without `${{ }}`.
+fn condition(v: Option<&Value>, ctx: &Contexts) -> bool {
+    match v {
+        None => true,
+        Some(Value::Bool(b)) => *b,
+        Some(v) => {
+            let t = text(v);
+            if t.trim_start().starts_with("${{") {
+                interpolate(&t, ctx).truthy()
+            } else {
+                eval(&t, ctx).truthy()
+            }
+        }
+    }
+}
+
+#[test]
+fn expressions_follow_github_semantics() {
+    let mut ctx = Contexts::default();
+    ctx.set("inputs.a", Val::Str("x".into()));
+    ctx.set("inputs.empty", Val::Str(String::new()));
+    ctx.set("inputs.draft", Val::Bool(false));
+    ctx.set("matrix.arch", Val::Str("arm64".into()));
+    ctx.step_ids.insert("s".into());
+    let e = |x: &str| eval(x, &ctx);
+    assert_eq!(e("inputs.empty || inputs.a"), Val::Str("x".into()));
+    assert_eq!(e("inputs.a && inputs.empty"), Val::Str(String::new()));
+    assert_eq!(e("!inputs.draft"), Val::Bool(true));
+    assert_eq!(
+        e("matrix.arch == 'ARM64' && 'native' || 'qemu'"),
+        Val::Str("native".into())
+    );
+    assert_eq!(e("steps.s.outputs.nothing"), Val::Str(String::new()));
+    assert_eq!(e("startsWith('refs/tags/v1', 'refs/tags/')"), Val::Bool(true));
+    assert_eq!(
+        interpolate("a-${{ matrix.arch }}-${{ inputs.a }}", &ctx),
+        Val::Str("a-arm64-x".into())
+    );
+    let unknown = std::panic::catch_unwind(|| eval("steps.typo.outputs.x", &ctx));
+    assert!(unknown.is_err(), "an unknown step must fail");
+    let undeclared = std::panic::catch_unwind(|| eval("inputs.nope", &ctx));
+    assert!(undeclared.is_err(), "an undeclared input must fail");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Structure
+// ---------------------------------------------------------------------------------------------
+
+const WORKFLOWS: &[&str] = &[
+    ".github/workflows/package.yml",
+    ".github/workflows/build-packages.yml",
+    ".github/workflows/release.yml",
+    "examples/backend/.github/workflows/release.yml",
+    "examples/deb-service/.github/workflows/release.yml",
+];
+
+fn is_pinned(uses: &str) -> bool {
+    if uses.starts_with("./") {
+        return true;
+    }
+    match uses.rsplit_once('@') {
+        Some((_, sha)) => sha.len() == 40 && sha.chars().all(|c| c.is_ascii_hexdigit()),
+        None => false,
+    }
+}
+
+#[test]
+fn every_job_is_least_privilege_bounded_and_pinned() {
+    for path in WORKFLOWS {
+        let wf = load(path);
+        assert_eq!(
+            get(&wf, "permissions").map(text).as_deref(),
+            Some("{}\n"),
+            "{path}: top-level permissions must be {{}}"
+        );
+        for (id, job) in jobs(&wf) {
+            assert!(
+                get(job, "permissions").is_some(),
+                "{path}: job {id} has no permissions"
+            );
+            if let Some(uses) = get(job, "uses") {
+                // A call of a reusable workflow: its jobs carry their own timeouts.
+                let uses = text(uses);
+                assert!(uses.contains("/.github/workflows/"), "{path}: {id}: {uses}");
+                continue;
+            }
+            assert!(
+                get(job, "timeout-minutes").is_some(),
+                "{path}: job {id} has no timeout-minutes"
+            );
+            for step in steps(job) {
+                let key = step_key(step);
+                if let Some(uses) = get(step, "uses").map(text) {
+                    assert!(
+                        is_pinned(&uses) || path.starts_with("examples/"),
+                        "{path}: {id}/{key}: {uses} is not pinned to a commit"
+                    );
+                    if uses.starts_with("actions/checkout@") {
+                        let with = get(step, "with").expect("checkout with:");
+                        assert_eq!(
+                            get(with, "persist-credentials").map(text).as_deref(),
+                            Some("false"),
+                            "{path}: {id}/{key}: checkout must not persist credentials"
+                        );
+                    }
+                }
+                if let Some(run) = get(step, "run").map(text) {
+                    assert!(
+                        !run.contains("${{"),
+                        "{path}: {id}/{key}: expression inside run:"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The release job of each workflow: serialised per tag, uploads to a draft, attests, and only
+/// then publishes; the token reaches asset-upload only.
+#[test]
+fn release_jobs_upload_to_a_draft_then_publish_once_per_tag() {
+    for (path, job_id, prefix) in [
+        (".github/workflows/package.yml", "release", "./.relkit/actions/"),
+        (
+            ".github/workflows/build-packages.yml",
+            "release",
+            "./.relkit/actions/",
+        ),
+        (".github/workflows/release.yml", "release", "./actions/"),
+    ] {
+        let wf = load(path);
+        let job = get(get(&wf, "jobs").unwrap(), job_id).unwrap();
+        let concurrency = get(job, "concurrency")
+            .or_else(|| get(&wf, "concurrency"))
+            .unwrap_or_else(|| panic!("{path}: no concurrency"));
+        let group = text(get(concurrency, "group").unwrap());
+        assert!(
+            group.contains("github.ref") || group.contains("inputs.tag"),
+            "{path}: concurrency group `{group}` is not per tag"
+        );
+        assert_eq!(
+            get(concurrency, "cancel-in-progress").map(text).as_deref(),
+            Some("false"),
+            "{path}: a release in progress must not be cancelled"
+        );
+        let perms = get(job, "permissions").unwrap();
+        assert_eq!(
+            get(perms, "contents").map(text).as_deref(),
+            Some("write"),
+            "{path}"
+        );
+        let order: Vec<String> = steps(job)
+            .iter()
+            .filter_map(|s| {
+                let uses = get(s, "uses").map(text)?;
+                let with = get(s, "with");
+                let flag = |k: &str| with.and_then(|w| get(w, k)).map(text);
+                if uses == format!("{prefix}asset-upload") {
+                    assert!(
+                        get(s, "env")
+                            .and_then(|e| get(e, "GITHUB_TOKEN"))
+                            .is_some(),
+                        "{path}: asset-upload without GITHUB_TOKEN"
+                    );
+                    match (flag("draft").as_deref(), flag("publish").as_deref()) {
+                        (Some("true"), None) => Some("upload-draft".to_string()),
+                        (None, Some("true")) => Some("publish".to_string()),
+                        other => panic!("{path}: asset-upload with draft/publish {other:?}"),
+                    }
+                } else if uses.starts_with("actions/attest-build-provenance@") {
+                    Some("attest".to_string())
+                } else if uses == format!("{prefix}notes-gen") {
+                    Some("notes".to_string())
+                } else {
+                    None
+                }
+            })
+            .collect();
+        assert_eq!(
+            order,
+            ["notes", "upload-draft", "attest", "publish"],
+            "{path}: release order"
+        );
+        // Only the asset-upload steps get the token.
+        for step in steps(job) {
+            let uses = get(step, "uses").map(text).unwrap_or_default();
+            let env = get(step, "env").map(text).unwrap_or_default();
+            if env.contains("github.token") {
+                assert_eq!(uses, format!("{prefix}asset-upload"), "{path}");
+            }
+        }
+    }
+}
+
+/// Every example calls a workflow of this repository with inputs it declares, all required ones
+/// given, and passes `relkit-ref` equal to the ref it calls the workflow at.
+#[test]
+fn example_callers_match_the_workflows_they_call() {
+    for path in &WORKFLOWS[3..] {
+        let wf = load(path);
+        for (id, job) in jobs(&wf) {
+            let uses = text(get(job, "uses").expect("a caller job"));
+            let (target, reference) = uses.split_once('@').unwrap();
+            let file = target
+                .strip_prefix("relkit/relkit/")
+                .unwrap_or_else(|| panic!("{path}: {id} calls {uses}"));
+            let called = load(file);
+            let call = get(get(&called, "on").unwrap(), "workflow_call").unwrap();
+            let declared = get(call, "inputs").and_then(Value::as_mapping).unwrap();
+            let with = get(job, "with").and_then(Value::as_mapping).unwrap();
+            for key in with.keys() {
+                assert!(
+                    declared.contains_key(key),
+                    "{path}: input {} is not declared by {file}",
+                    text(key)
+                );
+            }
+            for (name, spec) in declared {
+                if get(spec, "required").map(text).as_deref() == Some("true") {
+                    assert!(
+                        with.contains_key(name),
+                        "{path}: required input {} missing",
+                        text(name)
+                    );
+                }
+            }
+            assert_eq!(
+                with.get("relkit-ref").map(text).as_deref(),
+                Some(reference),
+                "{path}: relkit-ref must be the ref the workflow is called at"
+            );
+            let perms = get(job, "permissions").unwrap();
+            for scope in ["contents", "id-token", "attestations"] {
+                assert_eq!(
+                    get(perms, scope).map(text).as_deref(),
+                    Some("write"),
+                    "{path}: {scope}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn build_packages_runs_arm64_on_a_native_runner_and_amd64_on_x64() {
+    let wf = load(".github/workflows/build-packages.yml");
+    let mut ctx = workflow_defaults(&wf, &BTreeMap::new());
+    let build = get(get(&wf, "jobs").unwrap(), "build").unwrap();
+    let matrix = get(get(build, "strategy").unwrap(), "matrix").unwrap();
+    let arches = interpolate(&text(get(matrix, "arch").unwrap()), &ctx);
+    assert_eq!(arches, Val::Json(serde_json::json!(["amd64", "arm64"])));
+    let mut runners = Vec::new();
+    for arch in ["amd64", "arm64"] {
+        ctx.set("matrix.arch", Val::Str(arch.into()));
+        runners.push(interpolate(&text(get(build, "runs-on").unwrap()), &ctx).render());
+    }
+    assert_eq!(runners, ["ubuntu-24.04", "ubuntu-24.04-arm"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The runner
+// ---------------------------------------------------------------------------------------------
+
+/// `inputs.*` of a reusable workflow: the declared defaults, overridden by `given`; an input
+/// that is not declared is an error.
+fn workflow_defaults(workflow: &Value, given: &BTreeMap<&str, Val>) -> Contexts {
+    let call = get(get(workflow, "on").unwrap(), "workflow_call").unwrap();
+    let declared = get(call, "inputs").and_then(Value::as_mapping).unwrap();
+    let mut ctx = Contexts::default();
+    for (name, spec) in declared {
+        let name = text(name);
+        let kind = get(spec, "type").map(text).unwrap_or_default();
+        let value = match (get(spec, "default"), kind.as_str()) {
+            (Some(Value::Bool(b)), _) => Val::Bool(*b),
+            (None, "boolean") => Val::Bool(false),
+            (Some(v), _) => Val::Str(text(v)),
+            (None, _) => Val::Str(String::new()),
+        };
+        ctx.set(&format!("inputs.{name}"), value);
+    }
+    for (name, value) in given {
+        assert!(
+            declared.contains_key(*name),
+            "input {name} is not declared by the workflow"
+        );
+        ctx.set(&format!("inputs.{name}"), value.clone());
+    }
+    ctx
+}
+
+/// What the test does instead of a step that cannot run here; returns the step's outputs.
+type Replacement<'a> = Box<dyn FnMut(&JobEnv) -> BTreeMap<String, String> + 'a>;
+
+/// Where a job runs.
+struct JobEnv {
+    workspace: PathBuf,
+    runner_temp: PathBuf,
+}
+
+/// What ran: `(job, step key, outcome)`, outcome `ran`, `skipped`, `replaced`, `emulated`.
+type Trace = Vec<(String, String, &'static str)>;
+
+/// One job of a workflow, run on this machine.
+struct JobRun<'a> {
+    workflow: &'a Value,
+    job_id: &'a str,
+    ctx: Contexts,
+    /// The caller's repository, copied in by `actions/checkout` without `path:`.
+    source: &'a Path,
+    /// Workflow artifacts, one directory per name, shared by the jobs of a run.
+    artifacts: &'a Path,
+    replacements: BTreeMap<&'a str, Replacement<'a>>,
+    /// Extra environment of every step (GITHUB_REF, …).
+    env: BTreeMap<String, String>,
+    /// `github.*` fields for the harness.
+    github: Vec<(&'a str, String)>,
+    runner_arch: &'a str,
+}
+
+/// The outcome of a job: its outputs (`None` for a job that stopped early at a relkit action
+/// not in this tree yet), every step's outputs, and where it ran.
+struct JobResult {
+    outputs: Option<BTreeMap<String, String>>,
+    steps: BTreeMap<String, BTreeMap<String, String>>,
+    workspace: tempfile::TempDir,
+    /// Step summaries and logs of the relkit actions, for assertions.
+    logs: String,
+}
+
+fn read_file_command(path: &Path) -> Vec<(String, String)> {
+    let text = fs::read_to_string(path).unwrap_or_default();
+    harness::parse_file_command(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(format!("{}/.", from.display()))
+        .arg(to)
+        .status()
+        .unwrap();
+    assert!(status.success(), "cp -a {} {}", from.display(), to.display());
+}
+
+impl JobRun<'_> {
+    fn run(mut self, trace: &mut Trace) -> JobResult {
+        let job = get(get(self.workflow, "jobs").unwrap(), self.job_id)
+            .unwrap_or_else(|| panic!("no job {}", self.job_id));
+        let workspace = tempfile::Builder::new()
+            .prefix("wf-workspace-")
+            .tempdir()
+            .unwrap();
+        let runner_temp = tempfile::Builder::new()
+            .prefix("wf-runner-temp-")
+            .tempdir()
+            .unwrap();
+        let env_dir = JobEnv {
+            workspace: workspace.path().to_path_buf(),
+            runner_temp: runner_temp.path().to_path_buf(),
+        };
+        self.ctx
+            .set("runner.temp", Val::Str(runner_temp.path().display().to_string()));
+        for step in steps(job) {
+            if let Some(id) = get(step, "id") {
+                self.ctx.step_ids.insert(text(id));
+            }
+        }
+        let mut job_env: BTreeMap<String, String> = self.env.clone();
+        for scope in [get(self.workflow, "env"), get(job, "env")].into_iter().flatten() {
+            for (k, v) in scope.as_mapping().unwrap() {
+                job_env.insert(text(k), interpolate(&text(v), &self.ctx).render());
+            }
+        }
+        let mut step_outputs: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+        let mut logs = String::new();
+        for step in steps(job) {
+            let key = step_key(step);
+            let id = get(step, "id").map(text);
+            if !condition(get(step, "if"), &self.ctx) {
+                trace.push((self.job_id.to_string(), key, "skipped"));
+                continue;
+            }
+            let mut env = job_env.clone();
+            if let Some(step_env) = get(step, "env").and_then(Value::as_mapping) {
+                for (k, v) in step_env {
+                    env.insert(text(k), interpolate(&text(v), &self.ctx).render());
+                }
+            }
+            let outputs: BTreeMap<String, String>;
+            if let Some(replace) = id.as_deref().and_then(|i| self.replacements.get_mut(i)) {
+                outputs = replace(&env_dir);
+                trace.push((self.job_id.to_string(), key.clone(), "replaced"));
+            } else if let Some(run) = get(step, "run").map(text) {
+                outputs = self.run_script(&run, &env, &env_dir, &mut job_env, &key);
+                trace.push((self.job_id.to_string(), key.clone(), "ran"));
+            } else {
+                let uses = text(get(step, "uses").unwrap());
+                let with: BTreeMap<String, String> = get(step, "with")
+                    .and_then(Value::as_mapping)
+                    .map(|m| {
+                        m.iter()
+                            .map(|(k, v)| (text(k), interpolate(&text(v), &self.ctx).render()))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let tool = uses
+                    .strip_prefix("./.relkit/actions/")
+                    .or_else(|| uses.strip_prefix("./actions/"));
+                if let Some(tool) = tool {
+                    let dir = harness::crate_root().join("actions").join(tool);
+                    if !dir.join("action.yml").is_file() {
+                        eprintln!(
+                            "workflows: {}/{key}: actions/{tool} is not in this tree yet; \
+                             the job stops here",
+                            self.job_id
+                        );
+                        trace.push((self.job_id.to_string(), key, "not-merged"));
+                        return JobResult {
+                            outputs: None,
+                            steps: step_outputs,
+                            workspace,
+                            logs,
+                        };
+                    }
+                    let mut action = harness::Action::load(format!("actions/{tool}"))
+                        .workspace(workspace.path());
+                    for (k, v) in &with {
+                        action = action.input(k, v);
+                    }
+                    for (k, v) in &env {
+                        action = action.env(k, v);
+                    }
+                    for (field, value) in &self.github {
+                        action = action.github(field, value);
+                    }
+                    let result = action.run().unwrap();
+                    assert!(
+                        result.success,
+                        "{}/{key} ({uses}) failed:\n{result}",
+                        self.job_id
+                    );
+                    logs.push_str(&result.log());
+                    logs.push_str(&result.summary);
+                    outputs = result.outputs.clone();
+                    trace.push((self.job_id.to_string(), key.clone(), "ran"));
+                } else {
+                    outputs = self.emulate(&uses, &with, &env_dir);
+                    trace.push((self.job_id.to_string(), key.clone(), "emulated"));
+                }
+            }
+            if let Some(id) = id {
+                for (k, v) in &outputs {
+                    self.ctx
+                        .set(&format!("steps.{id}.outputs.{k}"), Val::Str(v.clone()));
+                }
+                step_outputs.insert(id, outputs);
+            }
+        }
+        let outputs = get(job, "outputs")
+            .and_then(Value::as_mapping)
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| (text(k), interpolate(&text(v), &self.ctx).render()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        drop(runner_temp);
+        JobResult {
+            outputs: Some(outputs),
+            steps: step_outputs,
+            workspace,
+            logs,
+        }
+    }
+
+    fn run_script(
+        &self,
+        script: &str,
+        env: &BTreeMap<String, String>,
+        dirs: &JobEnv,
+        job_env: &mut BTreeMap<String, String>,
+        key: &str,
+    ) -> BTreeMap<String, String> {
+        let files = tempfile::tempdir().unwrap();
+        let output = files.path().join("output");
+        let github_env = files.path().join("env");
+        let summary = files.path().join("summary");
+        for f in [&output, &github_env, &summary] {
+            fs::write(f, "").unwrap();
+        }
+        let run = Command::new("bash")
+            .args(["--noprofile", "--norc", "-eo", "pipefail", "-c", script])
+            .current_dir(&dirs.workspace)
+            .envs(env)
+            .env("GITHUB_OUTPUT", &output)
+            .env("GITHUB_ENV", &github_env)
+            .env("GITHUB_STEP_SUMMARY", &summary)
+            .env("GITHUB_WORKSPACE", &dirs.workspace)
+            .env("RUNNER_TEMP", &dirs.runner_temp)
+            .env("RUNNER_OS", "Linux")
+            .env("RUNNER_ARCH", self.runner_arch)
+            .output()
+            .unwrap();
+        assert!(
+            run.status.success(),
+            "{}/{key} failed ({}):\n{}{}",
+            self.job_id,
+            run.status,
+            String::from_utf8_lossy(&run.stdout),
+            String::from_utf8_lossy(&run.stderr)
+        );
+        for (k, v) in read_file_command(&github_env) {
+            job_env.insert(k, v);
+        }
+        read_file_command(&output).into_iter().collect()
+    }
+
+    /// GitHub's own actions, done the way they behave for these workflows.
+    fn emulate(
+        &self,
+        uses: &str,
+        with: &BTreeMap<String, String>,
+        dirs: &JobEnv,
+    ) -> BTreeMap<String, String> {
+        let (name, _) = uses.split_once('@').unwrap();
+        let arg = |k: &str| with.get(k).cloned().unwrap_or_default();
+        match name {
+            "actions/checkout" => {
+                let path = arg("path");
+                if path.is_empty() {
+                    copy_dir(self.source, &dirs.workspace);
+                } else {
+                    // relkit's own checkout: this tree (the harness runs its actions from here).
+                    std::os::unix::fs::symlink(harness::crate_root(), dirs.workspace.join(path))
+                        .unwrap();
+                }
+            }
+            "actions/upload-artifact" => {
+                let name = arg("name");
+                let to = self.artifacts.join(&name);
+                assert!(!to.exists(), "artifact {name} uploaded twice");
+                fs::create_dir_all(&to).unwrap();
+                let from = dirs.workspace.join(arg("path"));
+                if from.is_dir() {
+                    copy_dir(&from, &to);
+                } else {
+                    fs::copy(&from, to.join(from.file_name().unwrap())).unwrap();
+                }
+            }
+            "actions/download-artifact" => {
+                let to = dirs.workspace.join(arg("path"));
+                fs::create_dir_all(&to).unwrap();
+                let names: Vec<String> = fs::read_dir(self.artifacts)
+                    .unwrap()
+                    .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                    .filter(|n| match (with.get("name"), with.get("pattern")) {
+                        (Some(name), _) => n == name,
+                        (None, Some(p)) => n.starts_with(p.trim_end_matches('*')),
+                        (None, None) => true,
+                    })
+                    .collect();
+                assert!(!names.is_empty(), "download-artifact {with:?}: nothing matches");
+                let merge = with.get("name").is_some() || arg("merge-multiple") == "true";
+                for n in names {
+                    let dest = if merge { to.clone() } else { to.join(&n) };
+                    fs::create_dir_all(&dest).unwrap();
+                    copy_dir(&self.artifacts.join(&n), &dest);
+                }
+            }
+            "actions/attest-build-provenance" => {
+                let pattern = arg("subject-path");
+                let matched = Command::new("bash")
+                    .args(["-c", "shopt -s nullglob; set -- $1; echo $#", "-", &pattern])
+                    .current_dir(&dirs.workspace)
+                    .output()
+                    .unwrap();
+                let count: usize = String::from_utf8_lossy(&matched.stdout).trim().parse().unwrap();
+                assert!(count > 0, "attestation subject {pattern} matches no file");
+            }
+            other => panic!("{}: no emulation of {other}", self.job_id),
+        }
+        BTreeMap::new()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures: a caller repository with release history, a free port, the service
+// ---------------------------------------------------------------------------------------------
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "Release Bot")
+        .env("GIT_AUTHOR_EMAIL", "bot@example.invalid")
+        .env("GIT_COMMITTER_NAME", "Release Bot")
+        .env("GIT_COMMITTER_EMAIL", "bot@example.invalid")
+        .env("GIT_AUTHOR_DATE", "2026-11-01T12:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2026-11-01T12:00:00Z")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The deb-service example as its own repository: v0.9.0, then two commits with spec
+/// references, tagged v1.0.0 (the version in debian/changelog).
+fn example_repository() -> tempfile::TempDir {
+    let repo = tempfile::Builder::new().prefix("wf-repo-").tempdir().unwrap();
+    let example = harness::crate_root().join("examples/deb-service");
+    for item in ["debian", "src", "Makefile"] {
+        let status = Command::new("cp")
+            .arg("-a")
+            .arg(example.join(item))
+            .arg(repo.path())
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    let p = repo.path();
+    git(p, &["init", "-q", "-b", "main"]);
+    git(p, &["add", "-A"]);
+    git(p, &["commit", "-q", "-m", "feat: hello-health service"]);
+    git(p, &["tag", "v0.9.0"]);
+    fs::write(p.join("NOTES"), "health endpoint documented\n").unwrap();
+    git(p, &["add", "-A"]);
+    git(p, &["commit", "-q", "-m", "feat: answer /health with JSON (FR-101)"]);
+    fs::write(p.join("NOTES"), "port from $PORT\n").unwrap();
+    git(p, &["add", "-A"]);
+    git(p, &["commit", "-q", "-m", "fix: read the port from $PORT (FR-102)"]);
+    git(p, &["tag", "v1.0.0"]);
+    repo
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Kills the service started in place of systemd when the test ends, however it ends.
+struct Service(Option<Child>);
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn needs(ctx: &mut Contexts, job: &str, result: &JobResult) {
+    ctx.set(&format!("needs.{job}.result"), Val::Str("success".into()));
+    for (k, v) in result.outputs.as_ref().unwrap() {
+        ctx.set(&format!("needs.{job}.outputs.{k}"), Val::Str(v.clone()));
+    }
+}
+
+fn ls(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+// ---------------------------------------------------------------------------------------------
+// build-packages.yml, end to end
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn build_packages_pipeline_runs_locally() {
+    let wf = load(".github/workflows/build-packages.yml");
+    let repo = example_repository();
+    let artifacts = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let health = format!("http://127.0.0.1:{port}/health");
+    let given = BTreeMap::from([
+        ("package", Val::Str("hello-health".into())),
+        ("health-url", Val::Str(health.clone())),
+        // One architecture: this machine builds amd64 natively; arm64 needs a runner (or
+        // QEMU) that this test does not have.
+        ("architectures", Val::Str(r#"["amd64"]"#.into())),
+        ("spec-patterns", Val::Str("\\bFR-\\d+\\b\n".into())),
+        // Not a release ref: the installer would build from source; the harness points it
+        // at the binaries this test build made.
+        ("relkit-ref", Val::Str("main".into())),
+    ]);
+    let mut base = workflow_defaults(&wf, &given);
+    for (k, v) in [
+        ("github.ref", "refs/tags/v1.0.0"),
+        ("github.ref_name", "v1.0.0"),
+        ("github.repository", "octo-org/tool"),
+        ("github.token", "ghs_testtoken0123456789abcdefSECRET"),
+    ] {
+        base.set(k, Val::Str(v.into()));
+    }
+    let env = BTreeMap::from([
+        ("GITHUB_REF".to_string(), "refs/tags/v1.0.0".to_string()),
+        ("GITHUB_REF_NAME".to_string(), "v1.0.0".to_string()),
+        ("GITHUB_REF_TYPE".to_string(), "tag".to_string()),
+        ("GITHUB_REPOSITORY".to_string(), "octo-org/tool".to_string()),
+    ]);
+    let github = vec![
+        ("ref_name", "v1.0.0".to_string()),
+        ("repository", "octo-org/tool".to_string()),
+    ];
+    let mut trace = Trace::new();
+
+    // build (amd64): the container step is replaced by the same commands run natively.
+    let mut ctx = base.clone();
+    ctx.set("matrix.arch", Val::Str("amd64".into()));
+    let build_dir = tempfile::tempdir().unwrap();
+    let build = JobRun {
+        workflow: &wf,
+        job_id: "build",
+        ctx: ctx.clone(),
+        source: repo.path(),
+        artifacts: artifacts.path(),
+        replacements: BTreeMap::from([(
+            "deb",
+            Box::new(|dirs: &JobEnv| {
+                let src = build_dir.path().join("src");
+                copy_dir(&dirs.workspace, {
+                    fs::create_dir_all(&src).unwrap();
+                    &src
+                });
+                let out = Command::new("dpkg-buildpackage")
+                    .args(["-us", "-uc", "-b"])
+                    .current_dir(&src)
+                    .output()
+                    .unwrap();
+                assert!(
+                    out.status.success(),
+                    "dpkg-buildpackage: {}{}",
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                let debs: Vec<String> = ls(build_dir.path())
+                    .into_iter()
+                    .filter(|n| n.ends_with(".deb"))
+                    .collect();
+                let lintian = Command::new("lintian")
+                    .args(["--fail-on", "error", "--display-info"])
+                    .args(debs.iter().map(|d| build_dir.path().join(d)))
+                    .output()
+                    .unwrap();
+                assert!(
+                    lintian.status.success(),
+                    "lintian: {}{}",
+                    String::from_utf8_lossy(&lintian.stdout),
+                    String::from_utf8_lossy(&lintian.stderr)
+                );
+                let dist = dirs.workspace.join("dist");
+                fs::create_dir_all(&dist).unwrap();
+                for d in &debs {
+                    fs::copy(build_dir.path().join(d), dist.join(d)).unwrap();
+                }
+                let files: Vec<String> = debs.iter().map(|d| format!("dist/{d}")).collect();
+                BTreeMap::from([
+                    ("dir".to_string(), "dist".to_string()),
+                    ("files".to_string(), files.join("\n")),
+                ])
+            }) as Replacement,
+        )]),
+        env: env.clone(),
+        github: github.clone(),
+        runner_arch: "X64",
+    }
+    .run(&mut trace);
+    let debs = [
+        "hello-health-dbgsym_1.0.0_amd64.deb",
+        "hello-health_1.0.0_amd64.deb",
+    ];
+    assert_eq!(
+        build.steps["deb"]["files"],
+        debs.map(|d| format!("dist/{d}")).join("\n")
+    );
+    if build.outputs.is_none() {
+        return; // a relkit action of this job is not merged yet (said on stderr)
+    }
+    assert_eq!(build.steps["check"]["result"], "pass");
+    assert_eq!(build.steps["sums"]["count"], "2");
+    assert_eq!(
+        ls(&artifacts.path().join("deb-amd64")),
+        [debs[0], debs[1], "SHA256SUMS.amd64"]
+    );
+    let sha256sum = Command::new("sha256sum")
+        .args(["-c", "SHA256SUMS.amd64"])
+        .current_dir(artifacts.path().join("deb-amd64"))
+        .output()
+        .unwrap();
+    assert!(sha256sum.status.success(), "sha256sum -c of the part");
+    drop(build);
+
+    // install (amd64): no systemd container here; the package's own service binary is started
+    // the way its unit file says, and the workflow's health check runs against it.
+    let mut ctx = base.clone();
+    needs(&mut ctx, "build", &JobResult {
+        outputs: Some(BTreeMap::new()),
+        steps: BTreeMap::new(),
+        workspace: tempfile::tempdir().unwrap(),
+        logs: String::new(),
+    });
+    ctx.set("matrix.arch", Val::Str("amd64".into()));
+    let root = tempfile::tempdir().unwrap();
+    let service = std::cell::RefCell::new(Service(None));
+    let install = JobRun {
+        workflow: &wf,
+        job_id: "install",
+        ctx,
+        source: repo.path(),
+        artifacts: artifacts.path(),
+        replacements: BTreeMap::from([
+            (
+                "install",
+                Box::new(|dirs: &JobEnv| {
+                    let deb = dirs.workspace.join("dist/hello-health_1.0.0_amd64.deb");
+                    let x = Command::new("dpkg-deb")
+                        .arg("-x")
+                        .arg(&deb)
+                        .arg(root.path())
+                        .status()
+                        .unwrap();
+                    assert!(x.success());
+                    let unit = fs::read_to_string(
+                        root.path().join("usr/lib/systemd/system/hello-health.service"),
+                    )
+                    .or_else(|_| {
+                        fs::read_to_string(
+                            root.path().join("lib/systemd/system/hello-health.service"),
+                        )
+                    })
+                    .expect("the package installs hello-health.service");
+                    assert!(unit.contains("ExecStart=/usr/bin/hello-health\n"), "{unit}");
+                    let child = Command::new(root.path().join("usr/bin/hello-health"))
+                        .arg(port.to_string())
+                        .stdout(Stdio::null())
+                        .stderr(Stdio::null())
+                        .spawn()
+                        .unwrap();
+                    service.borrow_mut().0 = Some(child);
+                    BTreeMap::new()
+                }) as Replacement,
+            ),
+            (
+                "service-log",
+                Box::new(|_: &JobEnv| {
+                    service.borrow_mut().0.take().map(|mut c| {
+                        let _ = c.kill();
+                        c.wait()
+                    });
+                    BTreeMap::new()
+                }) as Replacement,
+            ),
+        ]),
+        env: env.clone(),
+        github: github.clone(),
+        runner_arch: "X64",
+    }
+    .run(&mut trace);
+    if install.outputs.is_none() {
+        return;
+    }
+    assert_eq!(install.steps["health"]["passed"], "true");
+    drop(install);
+
+    // release
+    let mut ctx = base.clone();
+    for job in ["build", "install"] {
+        ctx.set(&format!("needs.{job}.result"), Val::Str("success".into()));
+    }
+    let job = get(get(&wf, "jobs").unwrap(), "release").unwrap();
+    assert!(condition(get(job, "if"), &ctx), "release runs on a tag");
+    let release = JobRun {
+        workflow: &wf,
+        job_id: "release",
+        ctx,
+        source: repo.path(),
+        artifacts: artifacts.path(),
+        replacements: BTreeMap::new(),
+        env,
+        github,
+        runner_arch: "X64",
+    }
+    .run(&mut trace);
+    assert_eq!(release.steps["tag"]["tag"], "v1.0.0");
+    assert_eq!(release.steps["merge"]["manifest"], "dist/SHA256SUMS");
+    let dist = release.workspace.path().join("dist");
+    let sums = fs::read_to_string(dist.join("SHA256SUMS")).unwrap();
+    let part =
+        fs::read_to_string(artifacts.path().join("deb-amd64/SHA256SUMS.amd64")).unwrap();
+    assert_eq!(sums, part, "one architecture: SHA256SUMS is its part");
+    assert_eq!(ls(&dist), [debs[0], debs[1], "SHA256SUMS"], "no partial sums, no signature");
+    if release.outputs.is_none() {
+        return;
+    }
+}
