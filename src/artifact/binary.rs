@@ -1,0 +1,330 @@
+//! Executable headers read with the `object` crate, without running anything: ELF (class,
+//! machine, OS ABI, static or dynamic, interpreter), PE (machine, console or GUI subsystem) and
+//! Mach-O (CPU type, file type, every slice of a universal binary).
+
+use object::read::elf::{Dyn, ElfFile, FileHeader, ProgramHeader};
+use object::read::macho::{FatArch, MachHeader, MachOFatFile, MachOFile};
+use object::read::pe::{ImageNtHeaders, ImageOptionalHeader, PeFile};
+use object::{elf, macho, pe, Endianness, FileKind, Object, ReadRef};
+use serde::Serialize;
+
+use super::arch;
+
+/// What the headers of one executable (or one slice of a universal binary) say.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Slice {
+    /// Canonical architecture (`x86_64`, `aarch64`, …).
+    pub arch: String,
+    /// 32 or 64.
+    pub bits: u8,
+    /// `little` or `big`.
+    pub endian: &'static str,
+    /// `executable`, `shared library`, `object`, …
+    pub kind: String,
+    /// True when the file is meant to be run (and so needs the executable bit on Unix).
+    pub runnable: bool,
+    /// ELF only: the OS ABI byte, named (`SYSV`, `GNU/Linux`, `FreeBSD`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub os_abi: Option<String>,
+    /// ELF only: `static`, `static-pie`, `dynamic` (for executables).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub linkage: Option<&'static str>,
+    /// ELF only: the program interpreter (`/lib64/ld-linux-x86-64.so.2`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interpreter: Option<String>,
+    /// PE only: `console`, `gui`, `efi-application`, …
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subsystem: Option<String>,
+}
+
+/// An executable's format and its slices (one, except for Mach-O universal binaries).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Binary {
+    /// `ELF`, `PE`, `Mach-O` or `Mach-O universal`.
+    pub format: &'static str,
+    /// One entry per architecture in the file.
+    pub slices: Vec<Slice>,
+}
+
+impl Binary {
+    /// `ELF 64-bit`, `PE32+`, `Mach-O universal (2 slices)`: the table's format column.
+    pub fn describe(&self) -> String {
+        match (self.format, self.slices.first()) {
+            ("Mach-O universal", _) => format!("Mach-O universal ({} slices)", self.slices.len()),
+            ("PE", Some(s)) if s.bits == 64 => "PE32+".to_string(),
+            ("PE", _) => "PE32".to_string(),
+            (format, Some(s)) => format!("{format} {}-bit", s.bits),
+            (format, None) => format.to_string(),
+        }
+    }
+
+    /// The architectures of every slice, joined with `+`.
+    pub fn arches(&self) -> String {
+        let names: Vec<&str> = self.slices.iter().map(|s| s.arch.as_str()).collect();
+        names.join("+")
+    }
+
+    /// True when any slice is meant to be run.
+    pub fn runnable(&self) -> bool {
+        self.slices.iter().any(|s| s.runnable)
+    }
+}
+
+/// True when `magic` (the first bytes of a file) looks like an ELF, PE or Mach-O file, so that
+/// reading the rest of an archive member is worth it.
+pub fn looks_binary(magic: &[u8]) -> bool {
+    const MAGICS: &[&[u8]] = &[
+        b"\x7fELF",
+        b"MZ",
+        &[0xfe, 0xed, 0xfa, 0xce],
+        &[0xfe, 0xed, 0xfa, 0xcf],
+        &[0xce, 0xfa, 0xed, 0xfe],
+        &[0xcf, 0xfa, 0xed, 0xfe],
+        &[0xca, 0xfe, 0xba, 0xbe],
+        &[0xca, 0xfe, 0xba, 0xbf],
+    ];
+    MAGICS.iter().any(|m| magic.starts_with(m))
+}
+
+/// Reads the headers of an executable. `Ok(None)` when the data is not ELF, PE or Mach-O;
+/// `Err` with the reason when it claims to be one but its headers are broken.
+pub fn inspect<'d, R: ReadRef<'d>>(data: R) -> Result<Option<Binary>, String> {
+    let kind = match FileKind::parse(data) {
+        Ok(kind) => kind,
+        // Too short or unknown magic: not an executable at all.
+        Err(_) => return Ok(None),
+    };
+    let err = |e: object::Error| e.to_string();
+    let binary = match kind {
+        FileKind::Elf32 => Binary {
+            format: "ELF",
+            slices: vec![elf_slice(
+                &ElfFile::<elf::FileHeader32<Endianness>, R>::parse(data).map_err(err)?,
+            )],
+        },
+        FileKind::Elf64 => Binary {
+            format: "ELF",
+            slices: vec![elf_slice(
+                &ElfFile::<elf::FileHeader64<Endianness>, R>::parse(data).map_err(err)?,
+            )],
+        },
+        FileKind::Pe32 => Binary {
+            format: "PE",
+            slices: vec![pe_slice(
+                &PeFile::<pe::ImageNtHeaders32, R>::parse(data).map_err(err)?,
+            )],
+        },
+        FileKind::Pe64 => Binary {
+            format: "PE",
+            slices: vec![pe_slice(
+                &PeFile::<pe::ImageNtHeaders64, R>::parse(data).map_err(err)?,
+            )],
+        },
+        FileKind::MachO32 => Binary {
+            format: "Mach-O",
+            slices: vec![macho_slice(
+                &MachOFile::<macho::MachHeader32<Endianness>, R>::parse(data).map_err(err)?,
+            )],
+        },
+        FileKind::MachO64 => Binary {
+            format: "Mach-O",
+            slices: vec![macho_slice(
+                &MachOFile::<macho::MachHeader64<Endianness>, R>::parse(data).map_err(err)?,
+            )],
+        },
+        FileKind::MachOFat32 => Binary {
+            format: "Mach-O universal",
+            slices: fat_slices(
+                &MachOFatFile::<macho::FatArch32>::parse(data).map_err(err)?,
+                data,
+            )?,
+        },
+        FileKind::MachOFat64 => Binary {
+            format: "Mach-O universal",
+            slices: fat_slices(
+                &MachOFatFile::<macho::FatArch64>::parse(data).map_err(err)?,
+                data,
+            )?,
+        },
+        _ => return Ok(None),
+    };
+    Ok(Some(binary))
+}
+
+fn endian_name(little: bool) -> &'static str {
+    if little {
+        "little"
+    } else {
+        "big"
+    }
+}
+
+fn os_abi_name(value: u8) -> String {
+    match value {
+        elf::ELFOSABI_SYSV => "SYSV".to_string(),
+        elf::ELFOSABI_GNU => "GNU/Linux".to_string(),
+        elf::ELFOSABI_NETBSD => "NetBSD".to_string(),
+        elf::ELFOSABI_SOLARIS => "Solaris".to_string(),
+        elf::ELFOSABI_FREEBSD => "FreeBSD".to_string(),
+        elf::ELFOSABI_OPENBSD => "OpenBSD".to_string(),
+        elf::ELFOSABI_ARM => "ARM".to_string(),
+        elf::ELFOSABI_STANDALONE => "standalone".to_string(),
+        other => format!("OS ABI {other}"),
+    }
+}
+
+fn elf_slice<'d, Elf, R>(file: &ElfFile<'d, Elf, R>) -> Slice
+where
+    Elf: FileHeader<Endian = Endianness>,
+    R: ReadRef<'d>,
+{
+    let endian = file.endian();
+    let header = file.elf_header();
+    let data = file.data();
+    let mut interpreter = None;
+    let mut pie_flag = false;
+    for segment in file.elf_program_headers() {
+        if let Ok(Some(interp)) = segment.interpreter(endian, data) {
+            interpreter = Some(String::from_utf8_lossy(interp).into_owned());
+        }
+        if let Ok(Some(entries)) = segment.dynamic(endian, data) {
+            pie_flag |= entries.iter().any(|d| {
+                d.tag(endian) == elf::DT_FLAGS_1 && d.val(endian) & u64::from(elf::DF_1_PIE) != 0
+            });
+        }
+    }
+    let (kind, runnable, linkage) = match header.e_type(endian) {
+        elf::ET_EXEC if interpreter.is_some() => ("executable", true, Some("dynamic")),
+        elf::ET_EXEC => ("executable", true, Some("static")),
+        elf::ET_DYN if interpreter.is_some() => ("executable", true, Some("dynamic")),
+        elf::ET_DYN if pie_flag => ("executable", true, Some("static-pie")),
+        elf::ET_DYN => ("shared library", false, None),
+        elf::ET_REL => ("object", false, None),
+        elf::ET_CORE => ("core dump", false, None),
+        _ => ("unknown ELF type", false, None),
+    };
+    Slice {
+        arch: arch::from_object(file.architecture(), endian),
+        bits: if file.is_64() { 64 } else { 32 },
+        endian: endian_name(file.is_little_endian()),
+        kind: kind.to_string(),
+        runnable,
+        os_abi: Some(os_abi_name(header.e_ident().os_abi)),
+        linkage,
+        interpreter,
+        subsystem: None,
+    }
+}
+
+fn pe_slice<'d, Pe, R>(file: &PeFile<'d, Pe, R>) -> Slice
+where
+    Pe: ImageNtHeaders,
+    R: ReadRef<'d>,
+{
+    let headers = file.nt_headers();
+    let subsystem = match headers.optional_header().subsystem() {
+        pe::IMAGE_SUBSYSTEM_WINDOWS_CUI => "console".to_string(),
+        pe::IMAGE_SUBSYSTEM_WINDOWS_GUI => "gui".to_string(),
+        pe::IMAGE_SUBSYSTEM_NATIVE => "native".to_string(),
+        pe::IMAGE_SUBSYSTEM_EFI_APPLICATION => "efi-application".to_string(),
+        other => format!("subsystem {other}"),
+    };
+    let dll = headers
+        .file_header()
+        .characteristics
+        .get(object::LittleEndian)
+        & pe::IMAGE_FILE_DLL
+        != 0;
+    Slice {
+        arch: arch::from_object(file.architecture(), Endianness::Little),
+        bits: if file.is_64() { 64 } else { 32 },
+        endian: "little",
+        kind: if dll { "DLL" } else { "executable" }.to_string(),
+        // Windows has no executable bit.
+        runnable: false,
+        os_abi: None,
+        linkage: None,
+        interpreter: None,
+        subsystem: Some(subsystem),
+    }
+}
+
+fn macho_slice<'d, Mach, R>(file: &MachOFile<'d, Mach, R>) -> Slice
+where
+    Mach: MachHeader<Endian = Endianness>,
+    R: ReadRef<'d>,
+{
+    let endian = file.endian();
+    let (kind, runnable) = match file.macho_header().filetype(endian) {
+        macho::MH_EXECUTE => ("executable", true),
+        macho::MH_DYLIB => ("dynamic library", false),
+        macho::MH_BUNDLE => ("bundle", false),
+        macho::MH_OBJECT => ("object", false),
+        macho::MH_DYLINKER => ("dynamic linker", false),
+        _ => ("other Mach-O type", false),
+    };
+    Slice {
+        arch: arch::from_object(file.architecture(), endian),
+        bits: if file.is_64() { 64 } else { 32 },
+        endian: endian_name(file.is_little_endian()),
+        kind: kind.to_string(),
+        runnable,
+        os_abi: None,
+        linkage: None,
+        interpreter: None,
+        subsystem: None,
+    }
+}
+
+fn fat_slices<'d, Fat: FatArch, R: ReadRef<'d>>(
+    fat: &MachOFatFile<'d, Fat>,
+    data: R,
+) -> Result<Vec<Slice>, String> {
+    let mut slices = Vec::new();
+    for (i, entry) in fat.arches().iter().enumerate() {
+        let bytes = entry
+            .data(data)
+            .map_err(|e| format!("universal binary slice {i}: {e}"))?;
+        match inspect(bytes)? {
+            Some(inner) => slices.extend(inner.slices),
+            None => {
+                return Err(format!(
+                    "universal binary slice {i} ({}) is not a Mach-O file",
+                    arch::from_object(entry.architecture(), Endianness::Little)
+                ))
+            }
+        }
+    }
+    Ok(slices)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_not_a_binary() {
+        assert_eq!(inspect(&b"#!/bin/sh\necho hi\n"[..]), Ok(None));
+        assert_eq!(inspect(&b""[..]), Ok(None));
+        assert!(!looks_binary(b"#!/bin/sh"));
+        assert!(looks_binary(b"\x7fELF\x02"));
+    }
+
+    #[test]
+    fn truncated_elf_is_an_error_not_a_panic() {
+        let data = b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00";
+        assert!(inspect(&data[..]).is_err());
+    }
+
+    #[test]
+    fn the_test_binary_itself_is_read() {
+        // The unit-test executable is an ELF/Mach-O/PE for the host: a real binary at hand.
+        let Ok(exe) = std::env::current_exe() else {
+            return;
+        };
+        let data = std::fs::read(exe).unwrap();
+        let binary = inspect(&data[..]).unwrap().unwrap();
+        assert_eq!(binary.slices.len(), 1);
+        assert_eq!(binary.slices[0].arch, std::env::consts::ARCH);
+    }
+}
