@@ -1,0 +1,420 @@
+//! Black-box tests of the `artifact-check` binary on real artifacts built here: ELF binaries from
+//! gcc and Debian's aarch64 cross compiler, PE from mingw-w64, Mach-O (thin and universal) from
+//! clang + lld + llvm-lipo, archives from GNU tar and Python's tarfile/zipfile, and Debian
+//! packages from `dpkg-deb --build`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use pretty_assertions::assert_eq;
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_artifact-check");
+const HELLO_C: &str = "int main(void) { return 0; }\n";
+
+/// Runs artifact-check in `dir` with `args` and extra environment.
+fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(dir).args(args);
+    for var in [
+        "GITHUB_ACTIONS",
+        "GITHUB_REF_NAME",
+        "GITHUB_REF_TYPE",
+        "RELKIT_JSON",
+        "NO_COLOR",
+    ] {
+        cmd.env_remove(var);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    run_in(dir, args, &[])
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().unwrap_or(-1)
+}
+
+/// Runs a tool that must succeed.
+fn sh(dir: &Path, program: &str, args: &[&str]) {
+    let out = Command::new(program)
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{program}: {e} (see .ci/deps/artifact-check.apt)"));
+    assert!(
+        out.status.success(),
+        "{program} {args:?} failed:\n{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
+
+/// Compiles the trivial C program with `compiler` and extra flags into `dir/name`.
+fn compile(dir: &Path, compiler: &str, flags: &[&str], name: &str) -> PathBuf {
+    let src = dir.join("hello.c");
+    if !src.exists() {
+        fs::write(&src, HELLO_C).unwrap();
+    }
+    let out = dir.join(name);
+    if let Some(parent) = out.parent() {
+        fs::create_dir_all(parent).unwrap();
+    }
+    let mut args: Vec<&str> = flags.to_vec();
+    let out_text = out.to_str().unwrap().to_string();
+    args.extend(["hello.c", "-o", &out_text]);
+    sh(dir, compiler, &args);
+    out
+}
+
+fn elf_x86_64(dir: &Path, name: &str) -> PathBuf {
+    compile(dir, "gcc", &[], name)
+}
+
+fn elf_aarch64(dir: &Path, name: &str) -> PathBuf {
+    compile(dir, "aarch64-linux-gnu-gcc", &[], name)
+}
+
+/// The llvm-lipo program: `llvm-lipo`, or Debian's versioned `llvm-lipo-NN`.
+fn lipo() -> String {
+    if Command::new("llvm-lipo").arg("-version").output().is_ok() {
+        return "llvm-lipo".to_string();
+    }
+    let mut found: Vec<String> = fs::read_dir("/usr/bin")
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("llvm-lipo-"))
+        .collect();
+    found.sort();
+    found
+        .pop()
+        .expect("llvm-lipo not found; install Debian's llvm package")
+}
+
+/// The JSON report with sizes zeroed and findings kept, for whole-document comparison.
+fn json(out: &Output) -> Value {
+    let mut doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}):\n{}\n{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        )
+    });
+    fn zero(v: &mut Value) {
+        match v {
+            Value::Object(map) => {
+                for (k, x) in map.iter_mut() {
+                    if k == "size" {
+                        *x = Value::from(0);
+                    } else {
+                        zero(x);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(zero),
+            _ => {}
+        }
+    }
+    zero(&mut doc);
+    doc
+}
+
+/// One line per artifact: `path status arch-column: finding; finding`.
+fn digest(out: &Output) -> Vec<String> {
+    let doc = json(out);
+    let mut lines = Vec::new();
+    for a in doc["artifacts"].as_array().unwrap() {
+        let findings: Vec<String> = a["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {}: {}",
+                    f["severity"].as_str().unwrap(),
+                    f["check"].as_str().unwrap(),
+                    f["message"].as_str().unwrap()
+                )
+            })
+            .collect();
+        lines.push(format!(
+            "{} [{}] {}",
+            a["path"].as_str().unwrap(),
+            a["status"].as_str().unwrap(),
+            findings.join(" | ")
+        ));
+    }
+    for m in doc["manifests"].as_array().unwrap() {
+        let findings: Vec<&str> = m["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["message"].as_str().unwrap())
+            .collect();
+        lines.push(format!(
+            "manifest {} {} {}",
+            m["path"].as_str().unwrap(),
+            m["version"].as_str().unwrap_or("-"),
+            findings.join(" | ")
+        ));
+    }
+    lines
+}
+
+#[cfg(unix)]
+fn chmod(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[test]
+fn help_has_examples_and_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(dir.path(), &["--help"]);
+    assert_eq!(code(&out), 0);
+    let help = text(&out.stdout);
+    assert!(
+        help.contains("\nExamples:\n  artifact-check dist/ --min-size 1MB --max-size 3GB\n"),
+        "{help}"
+    );
+    assert!(
+        help.contains("Exit status:\n  0  success\n  1  a check failed"),
+        "{help}"
+    );
+    let version = run(dir.path(), &["-V"]);
+    assert_eq!(
+        text(&version.stdout),
+        format!("artifact-check {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn bad_usage_exits_2_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("f"), "x").unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (&["--bogus"], ""),
+        (&[], "artifact-check: nothing to check; pass artifact paths (files, directories, globs) or --expect patterns\n"),
+        (&["f", "--min-size", "1M"], "artifact-check: --min-size '1M': '1M': unknown size unit 'M'; use B, KB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024)\n"),
+        (&["f", "--expect-arch", "sparc"], "artifact-check: --expect-arch 'sparc': unknown architecture 'sparc'; use x86_64, aarch64, arm, x86, riscv64, powerpc64le, s390x (or amd64, arm64, …)\n"),
+        (&["--expect", "dist/app-{os}"], "artifact-check: --expect 'dist/app-{os}': no value for {os}; add --matrix os=…\n"),
+        (&["--expect", "a-{os}", "--matrix", "os=linux", "f"], "artifact-check: --matrix 'f': expected KEY=VALUE[,VALUE…], e.g. os=linux,windows (paths written after --matrix are read as its values: put them first, or after --)\n"),
+        (&["missing-file"], "artifact-check: missing-file: no such file or directory\n"),
+    ];
+    for (args, stderr) in cases {
+        let out = run(dir.path(), args);
+        assert_eq!(code(&out), 2, "{args:?}: {}", text(&out.stderr));
+        if !stderr.is_empty() {
+            assert_eq!(text(&out.stderr), *stderr, "{args:?}");
+        }
+    }
+}
+
+#[test]
+fn expected_files_over_a_matrix_list_missing_and_unexpected() {
+    let dir = tempfile::tempdir().unwrap();
+    let dist = dir.path().join("dist");
+    fs::create_dir(&dist).unwrap();
+    for name in [
+        "app-1.2.3-linux-x86_64",
+        "app-1.2.3-linux-aarch64",
+        "app-1.2.3-windows-x86_64.exe",
+        "app-1.2.2-linux-x86_64.old",
+        "SHA256SUMS",
+    ] {
+        fs::write(dist.join(name), format!("{name}\n")).unwrap();
+    }
+    let args = [
+        "--version",
+        "1.2.3",
+        "--expect",
+        "dist/app-{version}-{os}-{arch}{ext}",
+        "--expect",
+        "dist/SHA256SUMS",
+        "--skip",
+        "arch",
+        "--matrix",
+        "os=linux,windows",
+        "arch=x86_64,aarch64",
+    ];
+    let out = run(dir.path(), &args);
+    assert_eq!(code(&out), 1, "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        fs::read_to_string(fixture("matrix/expected.txt")).unwrap()
+    );
+}
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/artifact-check")
+        .join(rel)
+}
+
+/// One line per binary: `path: format arch bits kind [linkage interpreter | subsystem]`.
+fn binaries(out: &Output) -> Vec<String> {
+    fn slice(s: &Value) -> String {
+        let mut parts = vec![
+            s["arch"].as_str().unwrap().to_string(),
+            format!("{}-bit", s["bits"]),
+            s["kind"].as_str().unwrap().to_string(),
+        ];
+        for key in ["os_abi", "linkage", "interpreter", "subsystem"] {
+            if let Some(v) = s[key].as_str() {
+                parts.push(format!("{key}={v}"));
+            }
+        }
+        parts.join(" ")
+    }
+    fn binary(path: &str, b: &Value) -> String {
+        let slices: Vec<String> = b["slices"].as_array().unwrap().iter().map(slice).collect();
+        format!(
+            "{path}: {} [{}]",
+            b["format"].as_str().unwrap(),
+            slices.join("; ")
+        )
+    }
+    let doc = json(out);
+    let mut lines = Vec::new();
+    for a in doc["artifacts"].as_array().unwrap() {
+        let path = a["path"].as_str().unwrap();
+        if a["binary"].is_object() {
+            lines.push(binary(path, &a["binary"]));
+        }
+        let members = a["archive"]["binaries"]
+            .as_array()
+            .or_else(|| a["deb"]["binaries"].as_array());
+        for m in members.into_iter().flatten() {
+            lines.push(binary(
+                &format!("{path}!{}", m["path"].as_str().unwrap()),
+                m,
+            ));
+        }
+    }
+    lines
+}
+
+#[test]
+fn loose_binaries_format_arch_and_executable_bit() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    elf_x86_64(d, "dist/app-linux-x86_64");
+    elf_aarch64(d, "dist/app-linux-aarch64");
+    compile(
+        d,
+        "aarch64-linux-gnu-gcc",
+        &["-static"],
+        "dist/app-linux-arm64-static",
+    );
+    // A cross build that silently produced the wrong architecture.
+    elf_aarch64(d, "dist/wrong-linux-x86_64");
+    let noexec = elf_x86_64(d, "dist/noexec-linux-amd64");
+    chmod(&noexec, 0o644);
+    compile(
+        d,
+        "x86_64-w64-mingw32-gcc",
+        &[],
+        "dist/app-windows-x86_64.exe",
+    );
+    compile(
+        d,
+        "x86_64-w64-mingw32-gcc",
+        &["-mwindows"],
+        "dist/gui-windows-x86_64.exe",
+    );
+    let mac = ["-fuse-ld=lld", "-nostdlib", "-Wl,-e,_main"];
+    let mac_x86 = [&["-target", "x86_64-apple-macos11"][..], &mac[..]].concat();
+    let mac_arm = [&["-target", "arm64-apple-macos11"][..], &mac[..]].concat();
+    compile(d, "clang", &mac_x86, "dist/app-macos-x86_64");
+    compile(d, "clang", &mac_arm, "dist/app-macos-arm64");
+    sh(
+        d,
+        &lipo(),
+        &[
+            "-create",
+            "dist/app-macos-x86_64",
+            "dist/app-macos-arm64",
+            "-output",
+            "dist/app-macos-universal",
+        ],
+    );
+    fs::copy(
+        d.join("dist/app-macos-x86_64"),
+        d.join("dist/thin-macos-universal"),
+    )
+    .unwrap();
+    fs::write(d.join("dist/README.md"), "# app\n").unwrap();
+
+    let out = run(d, &["dist", "--json", "--expect-arch", "gui-*=aarch64"]);
+    assert_eq!(code(&out), 1, "{}", text(&out.stderr));
+    assert_eq!(
+        binaries(&out),
+        vec![
+            "dist/app-linux-aarch64: ELF [aarch64 64-bit executable os_abi=SYSV linkage=dynamic interpreter=/lib/ld-linux-aarch64.so.1]",
+            "dist/app-linux-arm64-static: ELF [aarch64 64-bit executable os_abi=GNU/Linux linkage=static]",
+            "dist/app-linux-x86_64: ELF [x86_64 64-bit executable os_abi=SYSV linkage=dynamic interpreter=/lib64/ld-linux-x86-64.so.2]",
+            "dist/app-macos-arm64: Mach-O [aarch64 64-bit executable]",
+            "dist/app-macos-universal: Mach-O universal [x86_64 64-bit executable; aarch64 64-bit executable]",
+            "dist/app-macos-x86_64: Mach-O [x86_64 64-bit executable]",
+            "dist/app-windows-x86_64.exe: PE [x86_64 64-bit executable subsystem=console]",
+            "dist/gui-windows-x86_64.exe: PE [x86_64 64-bit executable subsystem=gui]",
+            "dist/noexec-linux-amd64: ELF [x86_64 64-bit executable os_abi=SYSV linkage=dynamic interpreter=/lib64/ld-linux-x86-64.so.2]",
+            "dist/thin-macos-universal: Mach-O [x86_64 64-bit executable]",
+            "dist/wrong-linux-x86_64: ELF [aarch64 64-bit executable os_abi=SYSV linkage=dynamic interpreter=/lib/ld-linux-aarch64.so.1]",
+        ]
+    );
+    assert_eq!(
+        digest(&out),
+        vec![
+            "dist/README.md [present] ",
+            "dist/app-linux-aarch64 [present] ",
+            "dist/app-linux-arm64-static [present] ",
+            "dist/app-linux-x86_64 [present] ",
+            "dist/app-macos-arm64 [present] ",
+            "dist/app-macos-universal [present] ",
+            "dist/app-macos-x86_64 [present] ",
+            "dist/app-windows-x86_64.exe [present] ",
+            "dist/gui-windows-x86_64.exe [present] error arch: PE32+ for x86_64, expected aarch64 (--expect-arch)",
+            "dist/noexec-linux-amd64 [present] error exec: executable without the executable bit (mode 644); chmod +x it",
+            "dist/thin-macos-universal [present] error arch: Mach-O 64-bit for x86_64, expected x86_64+aarch64 (from the file name)",
+            "dist/wrong-linux-x86_64 [present] error arch: ELF 64-bit for aarch64, expected x86_64 (from the file name)",
+        ]
+    );
+    // The same tree passes once the bad files are gone; the exit status says so.
+    for bad in [
+        "gui-windows-x86_64.exe",
+        "noexec-linux-amd64",
+        "thin-macos-universal",
+        "wrong-linux-x86_64",
+    ] {
+        fs::remove_file(d.join("dist").join(bad)).unwrap();
+    }
+    let out = run(
+        d,
+        &[
+            "dist",
+            "--min-size",
+            "1KB",
+            "--max-size",
+            "3GB",
+            "--min-size",
+            "*.md=1B",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(
+        text(&out.stdout).ends_with("\nartifact-check: 8 artifact(s) ok\n"),
+        "{}",
+        text(&out.stdout)
+    );
+}
