@@ -418,3 +418,147 @@ fn loose_binaries_format_arch_and_executable_bit() {
         text(&out.stdout)
     );
 }
+
+fn python(dir: &Path, script: &str) {
+    sh(dir, "python3", &["-c", script]);
+}
+
+#[test]
+fn archives_are_listed_in_stream_with_contents_and_binaries_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir(d.join("dist")).unwrap();
+    let good = "stage/app-1.2.3-linux-x86_64";
+    elf_x86_64(d, &format!("{good}/app"));
+    fs::create_dir_all(d.join(good).join("LICENSES")).unwrap();
+    fs::write(d.join(good).join("LICENSES/MIT.txt"), "MIT\n").unwrap();
+    fs::write(d.join(good).join("README.md"), "# app\n").unwrap();
+    sh(
+        d,
+        "tar",
+        &[
+            "czf",
+            "dist/app-1.2.3-linux-x86_64.tar.gz",
+            "-C",
+            "stage",
+            "app-1.2.3-linux-x86_64",
+        ],
+    );
+    // An "aarch64" tarball whose binary is x86_64 and whose README was forgotten.
+    let bad = "stage/app-1.2.3-linux-aarch64";
+    elf_x86_64(d, &format!("{bad}/app"));
+    fs::create_dir_all(d.join(bad).join("LICENSES")).unwrap();
+    fs::write(d.join(bad).join("LICENSES/MIT.txt"), "MIT\n").unwrap();
+    sh(
+        d,
+        "tar",
+        &[
+            "cJf",
+            "dist/app-1.2.3-linux-aarch64.tar.xz",
+            "-C",
+            "stage",
+            "app-1.2.3-linux-aarch64",
+        ],
+    );
+    compile(d, "x86_64-w64-mingw32-gcc", &[], "stage/app.exe");
+    python(
+        d,
+        "import zipfile\n\
+         with zipfile.ZipFile('dist/app-1.2.3-windows-x86_64.zip', 'w', zipfile.ZIP_DEFLATED) as z:\n\
+         \x20   z.write('stage/app.exe', 'app.exe')\n\
+         \x20   z.writestr('LICENSES/MIT.txt', 'MIT\\n')\n\
+         \x20   z.writestr('README.md', '# app\\n')\n",
+    );
+    fs::write(
+        d.join("dist/app-1.2.3-linux-riscv64.tar.gz"),
+        "not gzip at all\n",
+    )
+    .unwrap();
+
+    let out = run(
+        d,
+        &[
+            "dist",
+            "--json",
+            "--contains",
+            "app{ext}",
+            "--contains",
+            "LICENSES/",
+            "--contains",
+            "README.md",
+        ],
+    );
+    assert_eq!(code(&out), 1, "{}", text(&out.stderr));
+    assert_eq!(
+        digest(&out),
+        vec![
+            "dist/app-1.2.3-linux-aarch64.tar.xz [present] error arch: app-1.2.3-linux-aarch64/app: ELF 64-bit for x86_64, expected aarch64 (from the file name) | error contents: 'README.md' is not in the archive",
+            "dist/app-1.2.3-linux-riscv64.tar.gz [present] error contents: named like a tar.gz archive but its content is not one",
+            "dist/app-1.2.3-linux-x86_64.tar.gz [present] ",
+            "dist/app-1.2.3-windows-x86_64.zip [present] ",
+        ]
+    );
+    assert_eq!(
+        binaries(&out),
+        vec![
+            "dist/app-1.2.3-linux-aarch64.tar.xz!app-1.2.3-linux-aarch64/app: ELF [x86_64 64-bit executable os_abi=SYSV linkage=dynamic interpreter=/lib64/ld-linux-x86-64.so.2]",
+            "dist/app-1.2.3-linux-x86_64.tar.gz!app-1.2.3-linux-x86_64/app: ELF [x86_64 64-bit executable os_abi=SYSV linkage=dynamic interpreter=/lib64/ld-linux-x86-64.so.2]",
+            "dist/app-1.2.3-windows-x86_64.zip!app.exe: PE [x86_64 64-bit executable subsystem=console]",
+        ]
+    );
+    let doc = json(&out);
+    assert_eq!(doc["artifacts"][2]["archive"]["kind"], "tar.gz");
+    assert_eq!(doc["artifacts"][2]["archive"]["entries"], 5);
+    // Nothing was extracted next to the archives.
+    let mut left: Vec<String> = fs::read_dir(d.join("dist"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left.len(), 4, "{left:?}");
+}
+
+#[test]
+fn traversal_entries_and_escaping_links_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir(d.join("dist")).unwrap();
+    python(
+        d,
+        "import io, tarfile, zipfile\n\
+         def add(t, name, data=b'x', kind=tarfile.REGTYPE, link=''):\n\
+         \x20   i = tarfile.TarInfo(name); i.type = kind; i.linkname = link; i.size = len(data) if kind == tarfile.REGTYPE else 0\n\
+         \x20   t.addfile(i, io.BytesIO(data) if kind == tarfile.REGTYPE else None)\n\
+         with tarfile.open('dist/evil.tar.gz', 'w:gz') as t:\n\
+         \x20   add(t, 'app/ok.txt')\n\
+         \x20   add(t, '../evil.sh')\n\
+         \x20   add(t, 'app/../../up.txt')\n\
+         \x20   add(t, '/etc/cron.d/evil')\n\
+         \x20   add(t, 'app/passwd', kind=tarfile.SYMTYPE, link='../../etc/passwd')\n\
+         \x20   add(t, 'app/lib', kind=tarfile.SYMTYPE, link='../app/ok.txt')\n\
+         \x20   add(t, 'app/hard', kind=tarfile.LNKTYPE, link='/etc/shadow')\n\
+         with zipfile.ZipFile('dist/evil.zip', 'w') as z:\n\
+         \x20   z.writestr('ok.txt', 'ok')\n\
+         \x20   z.writestr('../../outside.txt', 'x')\n\
+         \x20   z.writestr('dir\\\\..\\\\..\\\\win.txt', 'x')\n\
+         \x20   link = zipfile.ZipInfo('link'); link.external_attr = 0o120777 << 16\n\
+         \x20   z.writestr(link, '/etc/passwd')\n",
+    );
+    let out = run(d, &["dist", "--json"]);
+    assert_eq!(code(&out), 1, "{}", text(&out.stderr));
+    assert_eq!(
+        digest(&out),
+        vec![
+            "dist/evil.tar.gz [present] \
+             error contents: ../evil.sh: '..' component (path traversal); extracting it writes outside the target directory | \
+             error contents: app/../../up.txt: '..' component (path traversal); extracting it writes outside the target directory | \
+             error contents: /etc/cron.d/evil: absolute path; extracting it writes outside the target directory | \
+             error contents: app/passwd: symbolic link to '../../etc/passwd' points outside the archive | \
+             error contents: app/hard: hard link to '/etc/shadow' points outside the archive",
+            "dist/evil.zip [present] \
+             error contents: ../../outside.txt: '..' component (path traversal); extracting it writes outside the target directory | \
+             error contents: dir\\..\\..\\win.txt: '..' component (path traversal); extracting it writes outside the target directory | \
+             error contents: link: symbolic link to '/etc/passwd' points outside the archive",
+        ]
+    );
+}
