@@ -562,3 +562,176 @@ fn traversal_entries_and_escaping_links_are_errors() {
         ]
     );
 }
+
+/// Builds `dist/<file>` with `dpkg-deb --build` from a control file, an ELF at usr/bin/hello,
+/// and maintainer scripts.
+fn deb(d: &Path, file: &str, control: &str, elf: Option<&str>, scripts: &[&str], extra: &[&str]) {
+    let root = d.join("pkgroot").join(file);
+    let debian = root.join("DEBIAN");
+    fs::create_dir_all(&debian).unwrap();
+    fs::write(debian.join("control"), control).unwrap();
+    for script in scripts {
+        let path = debian.join(script);
+        fs::write(&path, "#!/bin/sh\nset -e\nexit 0\n").unwrap();
+        chmod(&path, 0o755);
+    }
+    if let Some(compiler) = elf {
+        let rel = format!("pkgroot/{file}/usr/bin/hello");
+        compile(d, compiler, &[], &rel);
+    }
+    fs::create_dir_all(root.join("usr/share/doc/hello")).unwrap();
+    fs::write(root.join("usr/share/doc/hello/README"), "hello\n").unwrap();
+    for dir in walk_dirs(&root) {
+        chmod(&dir, 0o755);
+    }
+    fs::create_dir_all(d.join("dist")).unwrap();
+    let root_text = root.to_str().unwrap().to_string();
+    let out_text = format!("dist/{file}");
+    let mut args: Vec<&str> = vec!["--root-owner-group"];
+    args.extend(extra);
+    args.extend(["--build", &root_text, &out_text]);
+    sh(d, "dpkg-deb", &args);
+}
+
+fn walk_dirs(root: &Path) -> Vec<PathBuf> {
+    let mut dirs = vec![root.to_path_buf()];
+    let mut i = 0;
+    while i < dirs.len() {
+        for e in fs::read_dir(&dirs[i]).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            }
+        }
+        i += 1;
+    }
+    dirs
+}
+
+fn control(package: &str, arch: &str, depends: &str) -> String {
+    format!(
+        "Package: {package}\nVersion: 1.2.3-1\nArchitecture: {arch}\nMaintainer: Relkit Tests <tests@example.com>\n\
+         Depends: {depends}\nDescription: test package\n a package built by the artifact-check tests\n"
+    )
+}
+
+#[test]
+fn debian_packages_built_by_dpkg_deb() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let libc = "libc6 (>= 2.34)";
+    // dpkg-deb's default compression (xz on Debian 12), a good amd64 package.
+    deb(
+        d,
+        "hello_1.2.3-1_amd64.deb",
+        &control("hello", "amd64", libc),
+        Some("gcc"),
+        &["postinst", "prerm"],
+        &[],
+    );
+    // arm64 by name and control, but the binary inside is x86_64: the classic broken cross build.
+    deb(
+        d,
+        "hello_1.2.3-1_arm64.deb",
+        &control("hello", "arm64", libc),
+        Some("gcc"),
+        &[],
+        &["-Zzstd"],
+    );
+    // A good arm64 package, gzip-compressed.
+    deb(
+        d,
+        "good_1.2.3-1_arm64.deb",
+        &control("good", "arm64", libc),
+        Some("aarch64-linux-gnu-gcc"),
+        &["postrm"],
+        &["-Zgzip"],
+    );
+    // The file name disagrees with the control file.
+    deb(
+        d,
+        "renamed_1.2.4-1_amd64.deb",
+        &control("hello", "arm64", libc),
+        Some("aarch64-linux-gnu-gcc"),
+        &[],
+        &[],
+    );
+    // Malformed relationships (dpkg-deb would refuse them without --nocheck, other tools do not).
+    deb(
+        d,
+        "badrel_1.2.3-1_all.deb",
+        &control("badrel", "all", "libc6 (> 2.3), , Foo"),
+        None,
+        &[],
+        &["--nocheck"],
+    );
+    // Architecture: all with an ELF inside.
+    deb(
+        d,
+        "doc_1.2.3-1_all.deb",
+        &control("doc", "all", libc),
+        Some("gcc"),
+        &[],
+        &[],
+    );
+
+    let out = run(d, &["dist", "--json", "--version", "1.2.3"]);
+    assert_eq!(code(&out), 1, "{}", text(&out.stderr));
+    assert_eq!(
+        digest(&out),
+        vec![
+            "dist/badrel_1.2.3-1_all.deb [present] \
+             error deb: Depends: 'libc6 (> 2.3)': the relation '>' is obsolete; use '>>' or '>=' | \
+             error deb: Depends: empty entry 2 (a stray ',') | \
+             error deb: Depends: 'Foo' is not a package name (lowercase letters, digits, '+', '-', '.'; at least 2 characters)",
+            "dist/doc_1.2.3-1_all.deb [present] error arch: data.tar.xz: ./usr/bin/hello: ELF 64-bit binary (x86_64) in a package of Architecture: all",
+            "dist/good_1.2.3-1_arm64.deb [present] ",
+            "dist/hello_1.2.3-1_amd64.deb [present] ",
+            "dist/hello_1.2.3-1_arm64.deb [present] error arch: data.tar.zst: ./usr/bin/hello: ELF 64-bit for x86_64, expected aarch64 (Architecture: arm64)",
+            "dist/renamed_1.2.4-1_amd64.deb [present] \
+             error version: the file name has version 1.2.4, but the release version is 1.2.3 | \
+             error deb: file name says Package 'renamed' but control says 'hello' | \
+             error deb: file name says Version '1.2.4-1' but control says '1.2.3-1' | \
+             error deb: file name says Architecture 'amd64' but control says 'arm64'",
+        ]
+    );
+    let doc = json(&out);
+    let amd64 = &doc["artifacts"][3]["deb"];
+    assert_eq!(
+        amd64,
+        &serde_json::json!({
+            "package": "hello",
+            "version": "1.2.3-1",
+            "architecture": "amd64",
+            "depends": "libc6 (>= 2.34)",
+            "maintainer_scripts": ["postinst", "prerm"],
+            "control_files": [],
+            "data_compression": "xz",
+            "data_entries": 8,
+            "binaries": [{
+                "path": "usr/bin/hello",
+                "format": "ELF",
+                "slices": [{
+                    "arch": "x86_64", "bits": 64, "endian": "little", "kind": "executable",
+                    "runnable": true, "os_abi": "SYSV", "linkage": "dynamic",
+                    "interpreter": "/lib64/ld-linux-x86-64.so.2"
+                }]
+            }]
+        })
+    );
+    // --expect-arch binds a package to an architecture whatever its name says.
+    let out = run(
+        d,
+        &[
+            "dist/good_1.2.3-1_arm64.deb",
+            "--json",
+            "--expect-arch",
+            "amd64",
+        ],
+    );
+    assert_eq!(code(&out), 1);
+    assert_eq!(
+        digest(&out),
+        vec!["dist/good_1.2.3-1_arm64.deb [present] error arch: Architecture: arm64 is aarch64, expected x86_64 (--expect-arch)"]
+    );
+}
