@@ -735,3 +735,176 @@ fn debian_packages_built_by_dpkg_deb() {
         vec!["dist/good_1.2.3-1_arm64.deb [present] error arch: Architecture: arm64 is aarch64, expected x86_64 (--expect-arch)"]
     );
 }
+
+/// A small real tar.gz holding README.md.
+fn readme_tarball(d: &Path, file: &str) {
+    fs::create_dir_all(d.join("stage-readme")).unwrap();
+    fs::write(d.join("stage-readme/README.md"), "# app\n").unwrap();
+    fs::create_dir_all(d.join("dist")).unwrap();
+    sh(
+        d,
+        "tar",
+        &[
+            "czf",
+            &format!("dist/{file}"),
+            "-C",
+            "stage-readme",
+            "README.md",
+        ],
+    );
+}
+
+#[test]
+fn versions_from_the_tag_names_and_manifests() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    readme_tarball(d, "app-1.2.3-linux-x86_64.tar.gz");
+    readme_tarball(d, "app-v1.2.2-windows-x86_64.tar.gz");
+    fs::write(d.join("dist/notes.txt"), "no version in this name\n").unwrap();
+    fs::write(
+        d.join("Cargo.toml"),
+        "[package]\nname = \"app\"\nversion = \"1.2.3\"\n",
+    )
+    .unwrap();
+    fs::write(
+        d.join("package.json"),
+        "{\"name\": \"app\", \"version\": \"1.2.4\"}\n",
+    )
+    .unwrap();
+    fs::write(
+        d.join("pyproject.toml"),
+        "[project]\nname = \"app\"\ndynamic = [\"version\"]\n",
+    )
+    .unwrap();
+
+    // On a tag, GITHUB_REF_NAME without its `v` is the release version.
+    let tag = [("GITHUB_REF_NAME", "v1.2.3"), ("GITHUB_REF_TYPE", "tag")];
+    let out = run_in(
+        d,
+        &[
+            "dist",
+            "--json",
+            "--manifest",
+            "Cargo.toml",
+            "--manifest",
+            "package.json",
+        ],
+        &tag,
+    );
+    assert_eq!(code(&out), 1, "{}", text(&out.stderr));
+    assert_eq!(json(&out)["version"], "1.2.3");
+    assert_eq!(
+        digest(&out),
+        vec![
+            "dist/app-1.2.3-linux-x86_64.tar.gz [present] ",
+            "dist/app-v1.2.2-windows-x86_64.tar.gz [present] error version: the file name has version 1.2.2, but the release version is 1.2.3",
+            "dist/notes.txt [present] ",
+            "manifest Cargo.toml 1.2.3 ",
+            "manifest package.json 1.2.4 declares version 1.2.4, but the release version is 1.2.3",
+        ]
+    );
+    // --version wins over the tag; an unreadable manifest is bad input (exit 2).
+    let out = run_in(
+        d,
+        &[
+            "dist/app-1.2.3-linux-x86_64.tar.gz",
+            "--json",
+            "--version",
+            "1.2.3",
+            "--manifest",
+            "pyproject.toml",
+        ],
+        &tag,
+    );
+    assert_eq!(code(&out), 2, "{}", text(&out.stderr));
+    assert_eq!(
+        digest(&out),
+        vec![
+            "dist/app-1.2.3-linux-x86_64.tar.gz [present] ",
+            "manifest pyproject.toml - project.version is dynamic (set by the build backend); it cannot be checked here",
+        ]
+    );
+    // On a branch there is no release version unless a manifest gives one.
+    let branch = [("GITHUB_REF_NAME", "main"), ("GITHUB_REF_TYPE", "branch")];
+    let out = run_in(d, &["dist", "--json"], &branch);
+    assert_eq!(code(&out), 0, "{}", text(&out.stdout));
+    assert_eq!(json(&out)["version"], Value::Null);
+    let out = run_in(d, &["dist", "--json", "--manifest", "Cargo.toml"], &branch);
+    assert_eq!(code(&out), 1);
+    assert_eq!(json(&out)["version"], "1.2.3");
+}
+
+#[test]
+fn inside_actions_failures_become_annotations_summary_and_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    readme_tarball(d, "app-1.2.3-linux-x86_64.tar.gz");
+    let output = d.join("github_output");
+    let summary = d.join("github_summary");
+    let env = [
+        ("GITHUB_ACTIONS", "true"),
+        ("GITHUB_OUTPUT", output.to_str().unwrap()),
+        ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap()),
+    ];
+    let out = run_in(
+        d,
+        &[
+            "dist",
+            "--contains",
+            "LICENSE",
+            "--max-size",
+            "10B",
+            "--version",
+            "1.2.3",
+        ],
+        &env,
+    );
+    assert_eq!(code(&out), 1);
+    let size = fs::metadata(d.join("dist/app-1.2.3-linux-x86_64.tar.gz"))
+        .unwrap()
+        .len();
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "::error title=artifact-check%3A size::dist/app-1.2.3-linux-x86_64.tar.gz: {size} bytes, larger than the maximum 10 bytes\n\
+             ::error title=artifact-check%3A contents::dist/app-1.2.3-linux-x86_64.tar.gz: 'LICENSE' is not in the archive\n"
+        )
+    );
+    assert_eq!(
+        fs::read_to_string(&summary).unwrap(),
+        format!(
+            "### artifact-check: failed\n\n\
+             | artifact | size | format | arch | result |\n\
+             | --- | ---: | --- | --- | --- |\n\
+             | dist/app-1.2.3-linux-x86_64.tar.gz | {size} B | tar.gz (1 entries) |  | FAIL (2 checks) |\n\n\
+             - ❌ `dist/app-1.2.3-linux-x86_64.tar.gz` (size): {size} bytes, larger than the maximum 10 bytes\n\
+             - ❌ `dist/app-1.2.3-linux-x86_64.tar.gz` (contents): 'LICENSE' is not in the archive\n\n\
+             artifact-check: 2 failed check(s) in 1 artifact(s), version 1.2.3\n"
+        )
+    );
+    assert_eq!(
+        fs::read_to_string(&output).unwrap(),
+        "result=fail\nfailures=2\nartifacts=dist/app-1.2.3-linux-x86_64.tar.gz\n"
+    );
+}
+
+#[test]
+fn the_multicall_binary_runs_it_too() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("f.txt"), "x").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_relkit"))
+        .current_dir(dir.path())
+        .args(["artifact-check", "f.txt", "--min-size", "2B"])
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_REF_NAME")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1);
+    assert_eq!(
+        text(&out.stdout),
+        "artifact  size  format  arch  result\n\
+         f.txt      1 B  -             FAIL (1 check)\n\n\
+         error: f.txt: [size] 1 bytes, smaller than the minimum 2 bytes\n\n\
+         artifact-check: 1 failed check(s) in 1 artifact(s)\n"
+    );
+}
