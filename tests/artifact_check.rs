@@ -3,6 +3,8 @@
 //! clang + lld + llvm-lipo, archives from GNU tar and Python's tarfile/zipfile, and Debian
 //! packages from `dpkg-deb --build`.
 
+mod harness;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -907,4 +909,56 @@ fn the_multicall_binary_runs_it_too() {
          error: f.txt: [size] 1 bytes, smaller than the minimum 2 bytes\n\n\
          artifact-check: 1 failed check(s) in 1 artifact(s)\n"
     );
+}
+
+#[test]
+fn the_action_runs_end_to_end_and_inputs_stay_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    elf_x86_64(d, "dist/app-1.2.3-linux-x86_64");
+    readme_tarball(d, "app-1.2.3-linux-x86_64.tar.gz");
+    let action = || {
+        harness::Action::load("actions/artifact-check")
+            .workspace(d)
+            .input(
+                "expect",
+                "dist/app-{version}-{os}-{arch}{ext}\ndist/app-{version}-{os}-{arch}.tar.gz",
+            )
+            .input("matrix", "os=linux\narch=x86_64")
+            .input("version", "1.2.3")
+            .input("min-size", "1KB\n*.tar.gz=10B")
+    };
+    let result = action().input("contains", "README.md").run().unwrap();
+    assert!(result.success, "{result}");
+    assert_eq!(result.outputs["result"], "pass");
+    assert_eq!(result.outputs["failures"], "0");
+    assert_eq!(
+        result.outputs["artifacts"],
+        "dist/app-1.2.3-linux-x86_64\ndist/app-1.2.3-linux-x86_64.tar.gz"
+    );
+    assert!(
+        result.summary.starts_with("### artifact-check: passed\n"),
+        "{}",
+        result.summary
+    );
+
+    // A matrix value with no artifact, and inputs that try to run shell: they are data.
+    let result = action()
+        .input("matrix", "os=linux\narch=x86_64,aarch64")
+        .input("contains", "$(touch pwned)\n\"; rm -rf ~ #")
+        .run()
+        .unwrap();
+    assert!(!result.success, "{result}");
+    assert_eq!(result.outputs["result"], "fail");
+    assert!(!d.join("pwned").exists());
+    assert_eq!(
+        result.errors(),
+        vec![
+            "dist/app-1.2.3-linux-x86_64.tar.gz: '$(touch pwned)' is not in the archive",
+            "dist/app-1.2.3-linux-x86_64.tar.gz: '\"; rm -rf ~ #' is not in the archive",
+            "dist/app-1.2.3-linux-aarch64: missing (expected by --expect 'dist/app-{version}-{os}-{arch}{ext}' with arch=aarch64, os=linux, version=1.2.3)",
+            "dist/app-1.2.3-linux-aarch64.tar.gz: missing (expected by --expect 'dist/app-{version}-{os}-{arch}.tar.gz' with arch=aarch64, os=linux, version=1.2.3)",
+        ]
+    );
+    assert_eq!(result.outputs["failures"], "4");
 }

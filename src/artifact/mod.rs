@@ -386,7 +386,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
             let values: Vec<String> = e
                 .values
                 .iter()
-                .filter(|(k, _)| e.pattern.contains(&format!("{{{k}}}")))
+                .filter(|(k, v)| !v.is_empty() && e.pattern.contains(&format!("{{{k}}}")))
                 .map(|(k, v)| format!("{k}={v}"))
                 .collect();
             let from = if values.is_empty() {
