@@ -356,6 +356,8 @@ fn loose_binaries_format_arch_and_executable_bit() {
     )
     .unwrap();
     fs::write(d.join("dist/README.md"), "# app\n").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("app-linux-x86_64", d.join("dist/app-latest")).unwrap();
 
     let out = run(d, &["dist", "--json", "--expect-arch", "gui-*=aarch64"]);
     assert_eq!(code(&out), 1, "{}", text(&out.stderr));
@@ -378,6 +380,7 @@ fn loose_binaries_format_arch_and_executable_bit() {
     assert_eq!(
         digest(&out),
         vec![
+            "dist/app-latest [skipped] warning expect: not checked: a symbolic link met while walking a directory; name it explicitly to check its target",
             "dist/README.md [present] ",
             "dist/app-linux-aarch64 [present] ",
             "dist/app-linux-arm64-static [present] ",
@@ -878,7 +881,7 @@ fn inside_actions_failures_become_annotations_summary_and_outputs() {
             "### artifact-check: failed\n\n\
              | artifact | size | format | arch | result |\n\
              | --- | ---: | --- | --- | --- |\n\
-             | dist/app-1.2.3-linux-x86_64.tar.gz | {size} B | tar.gz (1 entries) |  | FAIL (2 checks) |\n\n\
+             | dist/app-1.2.3-linux-x86_64.tar.gz | {size} B | tar.gz (1 entry) |  | FAIL (2 checks) |\n\n\
              - ❌ `dist/app-1.2.3-linux-x86_64.tar.gz` (size): {size} bytes, larger than the maximum 10 bytes\n\
              - ❌ `dist/app-1.2.3-linux-x86_64.tar.gz` (contents): 'LICENSE' is not in the archive\n\n\
              artifact-check: 2 failed check(s) in 1 artifact(s), version 1.2.3\n"

@@ -350,8 +350,18 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
         allow_unexpected: args.allow_unexpected,
     };
 
-    let files = collect(&args.paths, &plan.expected)?;
+    let (files, skipped) = collect(&args.paths, &plan.expected)?;
     let mut artifacts = Vec::new();
+    // The shared walker's reason names a flag this tool does not have; say it in our words.
+    for (path, _) in skipped {
+        let shown = slash_path(&path).unwrap_or_else(|_| path.to_string_lossy().into_owned());
+        let mut report = ArtifactReport::new(shown, "skipped");
+        report.findings.push(Finding::warning(
+            Check::Expect,
+            "not checked: a symbolic link met while walking a directory; name it explicitly to check its target",
+        ));
+        artifacts.push(report);
+    }
     let mut answered = vec![false; plan.expected.len()];
     for file in &files {
         let key = match_key(file);
@@ -416,7 +426,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
         let checked: Vec<&str> = report
             .artifacts
             .iter()
-            .filter(|a| a.status != "missing")
+            .filter(|a| a.status == "present" || a.status == "unexpected")
             .map(|a| a.path.as_str())
             .collect();
         // Failing to write outputs or the summary inside Actions is the environment's failure.
@@ -438,11 +448,15 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
 }
 
 /// The files to check: those given, or those in the directories the --expect patterns name.
-fn collect(paths: &[OsString], expected: &[Expected]) -> Result<Vec<PathBuf>, Error> {
+/// Also returns what a directory walk passed over (symbolic links), with the reason.
+fn collect(paths: &[OsString], expected: &[Expected]) -> Result<Collected, Error> {
     let opts = SelectOptions::default();
     if !paths.is_empty() {
         let selection = select(paths, &opts)?;
-        return Ok(selection.files.into_iter().map(|s| s.path).collect());
+        return Ok((
+            selection.files.into_iter().map(|s| s.path).collect(),
+            selection.skipped,
+        ));
     }
     let mut dirs: Vec<PathBuf> = Vec::new();
     for e in expected {
@@ -462,6 +476,7 @@ fn collect(paths: &[OsString], expected: &[Expected]) -> Result<Vec<PathBuf>, Er
         }
     }
     let mut files = Vec::new();
+    let mut skipped = Vec::new();
     for dir in dirs.into_iter().filter(|d| d.is_dir()) {
         let selection = select(&[dir.into_os_string()], &opts)?;
         for s in selection.files {
@@ -469,9 +484,13 @@ fn collect(paths: &[OsString], expected: &[Expected]) -> Result<Vec<PathBuf>, Er
                 files.push(s.path);
             }
         }
+        skipped.extend(selection.skipped);
     }
-    Ok(files)
+    Ok((files, skipped))
 }
+
+/// The files to check, and the entries passed over with the reason.
+type Collected = (Vec<PathBuf>, Vec<(PathBuf, String)>);
 
 /// The slash path an --expect pattern is matched against: relative to the current directory
 /// when the file is under it.

@@ -96,7 +96,7 @@ pub struct ArchiveInfo {
 pub struct ArtifactReport {
     /// The path as given or found (slash-separated).
     pub path: String,
-    /// `present`, `missing` or `unexpected`.
+    /// `present`, `missing`, `unexpected` or `skipped` (a symbolic link met while walking).
     pub status: &'static str,
     /// The `--expect` pattern it answers, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -157,9 +157,10 @@ impl ArtifactReport {
             return format!("deb ({})", d.data_compression);
         }
         if let Some(a) = &self.archive {
-            return format!("{} ({} entries)", a.kind, a.entries);
+            let noun = if a.entries == 1 { "entry" } else { "entries" };
+            return format!("{} ({} {noun})", a.kind, a.entries);
         }
-        if self.status == "missing" {
+        if self.status == "missing" || self.status == "skipped" {
             return String::new();
         }
         "-".to_string()
@@ -247,6 +248,7 @@ impl Report {
         for a in &self.artifacts {
             let result = match (a.status, a.errors()) {
                 ("missing", _) => "missing".to_string(),
+                ("skipped", _) => "skipped".to_string(),
                 ("unexpected", 0) => "unexpected (allowed)".to_string(),
                 ("unexpected", _) => "unexpected".to_string(),
                 (_, 0) => "ok".to_string(),
@@ -316,7 +318,7 @@ impl Report {
         let n = self
             .artifacts
             .iter()
-            .filter(|a| a.status != "missing")
+            .filter(|a| a.status == "present" || a.status == "unexpected")
             .count();
         let version = self
             .version
