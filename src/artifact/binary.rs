@@ -95,59 +95,42 @@ pub fn inspect<'d, R: ReadRef<'d>>(data: R) -> Result<Option<Binary>, String> {
         Err(_) => return Ok(None),
     };
     let err = |e: object::Error| e.to_string();
-    let binary = match kind {
-        FileKind::Elf32 => Binary {
-            format: "ELF",
-            slices: vec![elf_slice(
-                &ElfFile::<elf::FileHeader32<Endianness>, R>::parse(data).map_err(err)?,
-            )],
-        },
-        FileKind::Elf64 => Binary {
-            format: "ELF",
-            slices: vec![elf_slice(
-                &ElfFile::<elf::FileHeader64<Endianness>, R>::parse(data).map_err(err)?,
-            )],
-        },
-        FileKind::Pe32 => Binary {
-            format: "PE",
-            slices: vec![pe_slice(
-                &PeFile::<pe::ImageNtHeaders32, R>::parse(data).map_err(err)?,
-            )],
-        },
-        FileKind::Pe64 => Binary {
-            format: "PE",
-            slices: vec![pe_slice(
-                &PeFile::<pe::ImageNtHeaders64, R>::parse(data).map_err(err)?,
-            )],
-        },
-        FileKind::MachO32 => Binary {
-            format: "Mach-O",
-            slices: vec![macho_slice(
-                &MachOFile::<macho::MachHeader32<Endianness>, R>::parse(data).map_err(err)?,
-            )],
-        },
-        FileKind::MachO64 => Binary {
-            format: "Mach-O",
-            slices: vec![macho_slice(
-                &MachOFile::<macho::MachHeader64<Endianness>, R>::parse(data).map_err(err)?,
-            )],
-        },
-        FileKind::MachOFat32 => Binary {
-            format: "Mach-O universal",
-            slices: fat_slices(
-                &MachOFatFile::<macho::FatArch32>::parse(data).map_err(err)?,
-                data,
-            )?,
-        },
-        FileKind::MachOFat64 => Binary {
-            format: "Mach-O universal",
-            slices: fat_slices(
-                &MachOFatFile::<macho::FatArch64>::parse(data).map_err(err)?,
-                data,
-            )?,
-        },
+    let slices = match kind {
+        FileKind::Elf32 => vec![elf_slice(
+            &ElfFile::<elf::FileHeader32<Endianness>, R>::parse(data).map_err(err)?,
+        )],
+        FileKind::Elf64 => vec![elf_slice(
+            &ElfFile::<elf::FileHeader64<Endianness>, R>::parse(data).map_err(err)?,
+        )],
+        FileKind::Pe32 => vec![pe_slice(
+            &PeFile::<pe::ImageNtHeaders32, R>::parse(data).map_err(err)?,
+        )],
+        FileKind::Pe64 => vec![pe_slice(
+            &PeFile::<pe::ImageNtHeaders64, R>::parse(data).map_err(err)?,
+        )],
+        FileKind::MachO32 => vec![macho_slice(
+            &MachOFile::<macho::MachHeader32<Endianness>, R>::parse(data).map_err(err)?,
+        )],
+        FileKind::MachO64 => vec![macho_slice(
+            &MachOFile::<macho::MachHeader64<Endianness>, R>::parse(data).map_err(err)?,
+        )],
+        FileKind::MachOFat32 => fat_slices(
+            &MachOFatFile::<macho::FatArch32>::parse(data).map_err(err)?,
+            data,
+        )?,
+        FileKind::MachOFat64 => fat_slices(
+            &MachOFatFile::<macho::FatArch64>::parse(data).map_err(err)?,
+            data,
+        )?,
         _ => return Ok(None),
     };
+    let format = match kind {
+        FileKind::Elf32 | FileKind::Elf64 => "ELF",
+        FileKind::Pe32 | FileKind::Pe64 => "PE",
+        FileKind::MachO32 | FileKind::MachO64 => "Mach-O",
+        _ => "Mach-O universal",
+    };
+    let binary = Binary { format, slices };
     Ok(Some(binary))
 }
 
