@@ -37,6 +37,28 @@ pub struct Slice {
     pub subsystem: Option<String>,
 }
 
+impl Slice {
+    /// The fields every format has, read through `object`'s common interface.
+    fn common<'d>(file: &impl Object<'d>, kind: &str, runnable: bool) -> Slice {
+        let endian = if file.is_little_endian() {
+            Endianness::Little
+        } else {
+            Endianness::Big
+        };
+        Slice {
+            arch: arch::from_object(file.architecture(), endian),
+            bits: if file.is_64() { 64 } else { 32 },
+            endian: endian_name(file.is_little_endian()),
+            kind: kind.to_string(),
+            runnable,
+            os_abi: None,
+            linkage: None,
+            interpreter: None,
+            subsystem: None,
+        }
+    }
+}
+
 /// An executable's format and its slices (one, except for Mach-O universal binaries).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Binary {
@@ -187,15 +209,10 @@ where
         _ => ("unknown ELF type", false, None),
     };
     Slice {
-        arch: arch::from_object(file.architecture(), endian),
-        bits: if file.is_64() { 64 } else { 32 },
-        endian: endian_name(file.is_little_endian()),
-        kind: kind.to_string(),
-        runnable,
         os_abi: Some(os_abi_name(header.e_ident().os_abi)),
         linkage,
         interpreter,
-        subsystem: None,
+        ..Slice::common(file, kind, runnable)
     }
 }
 
@@ -218,17 +235,10 @@ where
         .get(object::LittleEndian)
         & pe::IMAGE_FILE_DLL
         != 0;
+    // Windows has no executable bit: never `runnable` in that sense.
     Slice {
-        arch: arch::from_object(file.architecture(), Endianness::Little),
-        bits: if file.is_64() { 64 } else { 32 },
-        endian: "little",
-        kind: if dll { "DLL" } else { "executable" }.to_string(),
-        // Windows has no executable bit.
-        runnable: false,
-        os_abi: None,
-        linkage: None,
-        interpreter: None,
         subsystem: Some(subsystem),
+        ..Slice::common(file, if dll { "DLL" } else { "executable" }, false)
     }
 }
 
@@ -246,17 +256,7 @@ where
         macho::MH_DYLINKER => ("dynamic linker", false),
         _ => ("other Mach-O type", false),
     };
-    Slice {
-        arch: arch::from_object(file.architecture(), endian),
-        bits: if file.is_64() { 64 } else { 32 },
-        endian: endian_name(file.is_little_endian()),
-        kind: kind.to_string(),
-        runnable,
-        os_abi: None,
-        linkage: None,
-        interpreter: None,
-        subsystem: None,
-    }
+    Slice::common(file, kind, runnable)
 }
 
 fn fat_slices<'d, Fat: FatArch, R: ReadRef<'d>>(
