@@ -479,6 +479,23 @@ fn archives_are_listed_in_stream_with_contents_and_binaries_checked() {
         "not gzip at all\n",
     )
     .unwrap();
+    // The executable bit lost on the way into the archive.
+    let noexec = "stage/noexec";
+    chmod(&elf_x86_64(d, &format!("{noexec}/app")), 0o644);
+    fs::create_dir_all(d.join(noexec).join("LICENSES")).unwrap();
+    fs::write(d.join(noexec).join("LICENSES/MIT.txt"), "MIT\n").unwrap();
+    fs::write(d.join(noexec).join("README.md"), "# app\n").unwrap();
+    sh(
+        d,
+        "tar",
+        &[
+            "czf",
+            "dist/app-1.2.3-linux-amd64.tar.gz",
+            "-C",
+            noexec,
+            ".",
+        ],
+    );
 
     let out = run(
         d,
@@ -498,6 +515,7 @@ fn archives_are_listed_in_stream_with_contents_and_binaries_checked() {
         digest(&out),
         vec![
             "dist/app-1.2.3-linux-aarch64.tar.xz [present] error arch: app-1.2.3-linux-aarch64/app: ELF 64-bit for x86_64, expected aarch64 (from the file name) | error contents: 'README.md' is not in the archive",
+            "dist/app-1.2.3-linux-amd64.tar.gz [present] error exec: ./app: executable without the executable bit (mode 644)",
             "dist/app-1.2.3-linux-riscv64.tar.gz [present] error contents: named like a tar.gz archive but its content is not one",
             "dist/app-1.2.3-linux-x86_64.tar.gz [present] ",
             "dist/app-1.2.3-windows-x86_64.zip [present] ",
@@ -507,20 +525,21 @@ fn archives_are_listed_in_stream_with_contents_and_binaries_checked() {
         binaries(&out),
         vec![
             "dist/app-1.2.3-linux-aarch64.tar.xz!app-1.2.3-linux-aarch64/app: ELF [x86_64 64-bit executable os_abi=SYSV linkage=dynamic interpreter=/lib64/ld-linux-x86-64.so.2]",
+            "dist/app-1.2.3-linux-amd64.tar.gz!app: ELF [x86_64 64-bit executable os_abi=SYSV linkage=dynamic interpreter=/lib64/ld-linux-x86-64.so.2]",
             "dist/app-1.2.3-linux-x86_64.tar.gz!app-1.2.3-linux-x86_64/app: ELF [x86_64 64-bit executable os_abi=SYSV linkage=dynamic interpreter=/lib64/ld-linux-x86-64.so.2]",
             "dist/app-1.2.3-windows-x86_64.zip!app.exe: PE [x86_64 64-bit executable subsystem=console]",
         ]
     );
     let doc = json(&out);
-    assert_eq!(doc["artifacts"][2]["archive"]["kind"], "tar.gz");
-    assert_eq!(doc["artifacts"][2]["archive"]["entries"], 5);
+    assert_eq!(doc["artifacts"][3]["archive"]["kind"], "tar.gz");
+    assert_eq!(doc["artifacts"][3]["archive"]["entries"], 5);
     // Nothing was extracted next to the archives.
     let mut left: Vec<String> = fs::read_dir(d.join("dist"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     left.sort();
-    assert_eq!(left.len(), 4, "{left:?}");
+    assert_eq!(left.len(), 5, "{left:?}");
 }
 
 #[test]

@@ -217,7 +217,9 @@ fn control(
             (&mut entry)
                 .take(1 << 20)
                 .read_to_string(&mut text)
-                .map_err(|e| format!("{member}: control: not UTF-8 text: {e}"))?;
+                .map_err(|e| {
+                    format!("{member}: control: cannot read (corrupt, or not UTF-8 text): {e}")
+                })?;
             control_text = Some(text);
         } else if SCRIPTS.contains(&name.as_str()) {
             let mode = entry.header().mode().unwrap_or(0o755);
