@@ -389,10 +389,10 @@ fn loose_binaries_format_arch_and_executable_bit() {
             "dist/app-macos-universal [present] ",
             "dist/app-macos-x86_64 [present] ",
             "dist/app-windows-x86_64.exe [present] ",
-            "dist/gui-windows-x86_64.exe [present] error arch: PE32+ for x86_64, expected aarch64 (--expect-arch)",
+            "dist/gui-windows-x86_64.exe [present] error arch: PE32+ gui for x86_64, expected aarch64 (--expect-arch)",
             "dist/noexec-linux-amd64 [present] error exec: executable without the executable bit (mode 644); chmod +x it",
-            "dist/thin-macos-universal [present] error arch: Mach-O 64-bit for x86_64, expected x86_64+aarch64 (from the file name)",
-            "dist/wrong-linux-x86_64 [present] error arch: ELF 64-bit for aarch64, expected x86_64 (from the file name)",
+            "dist/thin-macos-universal [present] error arch: Mach-O 64-bit executable for x86_64, expected x86_64+aarch64 (from the file name)",
+            "dist/wrong-linux-x86_64 [present] error arch: ELF 64-bit dynamic for aarch64, expected x86_64 (from the file name)",
         ]
     );
     // The same tree passes once the bad files are gone; the exit status says so.
@@ -514,7 +514,7 @@ fn archives_are_listed_in_stream_with_contents_and_binaries_checked() {
     assert_eq!(
         digest(&out),
         vec![
-            "dist/app-1.2.3-linux-aarch64.tar.xz [present] error arch: app-1.2.3-linux-aarch64/app: ELF 64-bit for x86_64, expected aarch64 (from the file name) | error contents: 'README.md' is not in the archive",
+            "dist/app-1.2.3-linux-aarch64.tar.xz [present] error arch: app-1.2.3-linux-aarch64/app: ELF 64-bit dynamic for x86_64, expected aarch64 (from the file name) | error contents: 'README.md' is not in the archive",
             "dist/app-1.2.3-linux-amd64.tar.gz [present] error exec: ./app: executable without the executable bit (mode 644)",
             "dist/app-1.2.3-linux-riscv64.tar.gz [present] error contents: named like a tar.gz archive but its content is not one",
             "dist/app-1.2.3-linux-x86_64.tar.gz [present] ",
@@ -708,10 +708,10 @@ fn debian_packages_built_by_dpkg_deb() {
              error deb: Depends: 'libc6 (> 2.3)': the relation '>' is obsolete; use '>>' or '>=' | \
              error deb: Depends: empty entry 2 (a stray ',') | \
              error deb: Depends: 'Foo' is not a package name (lowercase letters, digits, '+', '-', '.'; at least 2 characters)",
-            "dist/doc_1.2.3-1_all.deb [present] error arch: data.tar.xz: ./usr/bin/hello: ELF 64-bit binary (x86_64) in a package of Architecture: all",
+            "dist/doc_1.2.3-1_all.deb [present] error arch: data.tar.xz: ./usr/bin/hello: ELF 64-bit dynamic for x86_64 in a package of Architecture: all",
             "dist/good_1.2.3-1_arm64.deb [present] ",
             "dist/hello_1.2.3-1_amd64.deb [present] ",
-            "dist/hello_1.2.3-1_arm64.deb [present] error arch: data.tar.zst: ./usr/bin/hello: ELF 64-bit for x86_64, expected aarch64 (Architecture: arm64)",
+            "dist/hello_1.2.3-1_arm64.deb [present] error arch: data.tar.zst: ./usr/bin/hello: ELF 64-bit dynamic for x86_64, expected aarch64 (Architecture: arm64)",
             "dist/renamed_1.2.4-1_amd64.deb [present] \
              error version: the file name has version 1.2.4, but the release version is 1.2.3 | \
              error deb: file name says Package 'renamed' but control says 'hello' | \

@@ -69,14 +69,22 @@ pub struct Binary {
 }
 
 impl Binary {
-    /// `ELF 64-bit`, `PE32+`, `Mach-O universal (2 slices)`: the table's format column.
+    /// `ELF 64-bit dynamic`, `PE32+ console`, `Mach-O 64-bit executable`, `Mach-O universal (2
+    /// slices)`: the table's format column.
     pub fn describe(&self) -> String {
-        match (self.format, self.slices.first()) {
-            ("Mach-O universal", _) => format!("Mach-O universal ({} slices)", self.slices.len()),
-            ("PE", Some(s)) if s.bits == 64 => "PE32+".to_string(),
-            ("PE", _) => "PE32".to_string(),
-            (format, Some(s)) => format!("{format} {}-bit", s.bits),
-            (format, None) => format.to_string(),
+        let Some(first) = self.slices.first() else {
+            return self.format.to_string();
+        };
+        let what = match (self.format, first.linkage, first.subsystem.as_deref()) {
+            (_, Some(linkage), _) => linkage,
+            ("PE", _, Some(subsystem)) if first.kind == "executable" => subsystem,
+            _ => first.kind.as_str(),
+        };
+        match self.format {
+            "Mach-O universal" => format!("Mach-O universal ({} slices)", self.slices.len()),
+            "PE" if first.bits == 64 => format!("PE32+ {what}"),
+            "PE" => format!("PE32 {what}"),
+            format => format!("{format} {}-bit {what}", first.bits),
         }
     }
 

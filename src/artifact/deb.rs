@@ -57,6 +57,30 @@ pub struct DebInfo {
     pub binaries: Vec<Member>,
 }
 
+impl DebInfo {
+    /// One line for people: `hello 1.0-1 amd64, Depends: libc6 (>= 2.34), maintainer scripts:
+    /// postinst, prerm`.
+    pub fn describe(&self) -> String {
+        let field = |v: &Option<String>| v.clone().unwrap_or_else(|| "?".to_string());
+        let mut text = format!(
+            "{} {} {}",
+            field(&self.package),
+            field(&self.version),
+            field(&self.architecture)
+        );
+        if let Some(depends) = &self.depends {
+            text.push_str(&format!(", Depends: {}", depends.replace('\n', " ")));
+        }
+        text.push_str(", maintainer scripts: ");
+        if self.maintainer_scripts.is_empty() {
+            text.push_str("none");
+        } else {
+            text.push_str(&self.maintainer_scripts.join(", "));
+        }
+        text
+    }
+}
+
 /// What the caller knows that the package must agree with.
 pub struct DebExpect<'a> {
     /// The package's file name (`hello_1.0-1_amd64.deb`).

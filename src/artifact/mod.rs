@@ -165,7 +165,7 @@ impl ArchExpect {
         let found: Vec<&str> = binary.slices.iter().map(|s| s.arch.as_str()).collect();
         if self.none {
             return Some(format!(
-                "{} binary ({}) in a package of {}",
+                "{} for {} in a package of {}",
                 binary.describe(),
                 found.join("+"),
                 self.source
@@ -840,7 +840,7 @@ mod tests {
         assert_eq!(universal.check(&fat), None);
         assert_eq!(
             universal.check(&thin).unwrap(),
-            "Mach-O 64-bit for x86_64, expected x86_64+aarch64 (from the file name)"
+            "Mach-O 64-bit executable for x86_64, expected x86_64+aarch64 (from the file name)"
         );
         assert_eq!(ArchExpect::from_name("app-arm64").check(&fat), None);
         assert_eq!(ArchExpect::from_name("app").check(&thin), None);

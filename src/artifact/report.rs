@@ -283,9 +283,16 @@ impl Report {
         all
     }
 
-    /// The human report: the table, then one line per finding, then a verdict.
+    /// The human report: the table, package details, then one line per finding, then a verdict.
     pub fn to_text(&self, style: &Style) -> String {
         let mut out = self.table(Some(style)).to_text();
+        for (path, deb) in self
+            .artifacts
+            .iter()
+            .filter_map(|a| a.deb.as_ref().map(|d| (&a.path, d)))
+        {
+            out.push_str(&format!("package {path}: {}\n", deb.describe()));
+        }
         for m in &self.manifests {
             out.push_str(&format!(
                 "manifest {}: version {}\n",
