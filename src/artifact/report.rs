@@ -9,6 +9,12 @@ use super::deb::DebInfo;
 use crate::gha::{Annotation, Gha, Level};
 use crate::output::{human_bytes, Align, Style, Table};
 
+/// Findings listed in the job summary; the rest are counted (the summary is capped at 1 MiB).
+const SUMMARY_FINDINGS: usize = 200;
+
+/// Findings emitted as `::error`/`::warning` annotations; the rest are plain log lines.
+pub const ANNOTATIONS: usize = 50;
+
 /// The checks, each selectable with `--skip`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
@@ -353,7 +359,8 @@ impl Report {
         if !findings.is_empty() {
             out.push('\n');
         }
-        for (file, f) in findings {
+        let total = findings.len();
+        for (file, f) in findings.into_iter().take(SUMMARY_FINDINGS) {
             let level = match f.severity {
                 Severity::Error => "❌",
                 Severity::Warning => "⚠️",
@@ -364,22 +371,33 @@ impl Report {
                 f.message.replace('\n', " ")
             ));
         }
+        if total > SUMMARY_FINDINGS {
+            out.push_str(&format!(
+                "- … and {} more (run with `--json` for all)\n",
+                total - SUMMARY_FINDINGS
+            ));
+        }
         out.push('\n');
         out.push_str(&self.verdict());
         out.push('\n');
         out
     }
 
-    /// One annotation per finding, with the artifact as the file.
+    /// One annotation per finding, naming the artifact; past [`ANNOTATIONS`] the rest go to the
+    /// log as plain lines (the runner shows only the first few annotations of a step anyway).
     pub fn annotate(&self, gha: &Gha) {
-        for (file, f) in self.findings() {
+        for (i, (file, f)) in self.findings().into_iter().enumerate() {
             let level = match f.severity {
                 Severity::Error => Level::Error,
                 Severity::Warning => Level::Warning,
             };
             let annotation = Annotation::new(format!("{file}: {}", f.message))
                 .title(format!("artifact-check: {}", check_name(f.check)));
-            gha.annotate(level, &annotation);
+            if i < ANNOTATIONS {
+                gha.annotate(level, &annotation);
+            } else {
+                Gha::disabled().annotate(level, &annotation);
+            }
         }
     }
 }
@@ -422,6 +440,23 @@ mod tests {
              warning: dist/a: [version] no version\n\
              \n\
              artifact-check: 1 failed check(s) in 1 artifact(s), version 1.0.0\n"
+        );
+    }
+
+    #[test]
+    fn the_summary_lists_at_most_200_findings() {
+        let mut a = ArtifactReport::new("dist/evil.tar".into(), "present");
+        for i in 0..260 {
+            a.findings.push(Finding::error(
+                Check::Contents,
+                format!("../{i}: traversal"),
+            ));
+        }
+        let md = Report::new(None, vec![a], vec![]).to_markdown();
+        assert_eq!(md.matches("- ❌").count(), 200);
+        assert!(
+            md.contains("- … and 60 more (run with `--json` for all)\n"),
+            "{md}"
         );
     }
 }
