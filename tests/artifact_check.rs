@@ -210,7 +210,10 @@ fn bad_usage_exits_2_with_a_message() {
         (&["f", "--min-size", "1M"], "artifact-check: --min-size '1M': '1M': unknown size unit 'M'; use B, KB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024)\n"),
         (&["f", "--expect-arch", "sparc"], "artifact-check: --expect-arch 'sparc': unknown architecture 'sparc'; use x86_64, aarch64, arm, x86, riscv64, powerpc64le, s390x (or amd64, arm64, …)\n"),
         (&["--expect", "dist/app-{os}"], "artifact-check: --expect 'dist/app-{os}': no value for {os}; add --matrix os=…\n"),
-        (&["--expect", "a-{os}", "--matrix", "os=linux", "f"], "artifact-check: --matrix 'f': expected KEY=VALUE[,VALUE…], e.g. os=linux,windows (paths written after --matrix are read as its values: put them first, or after --)\n"),
+        (
+            &["--expect", "a-{os}", "--matrix", "=linux", "f"],
+            "artifact-check: --matrix '=linux': the key must be letters, digits or '_'\n",
+        ),
         (&["missing-file"], "artifact-check: missing-file: no such file or directory\n"),
     ];
     for (args, stderr) in cases {

@@ -57,7 +57,7 @@ pub fn parse_matrix(items: &[String]) -> Result<Vec<Dimension>, String> {
     for item in items {
         let Some((key, values)) = item.split_once('=') else {
             return Err(format!(
-                "--matrix '{item}': expected KEY=VALUE[,VALUE…], e.g. os=linux,windows (paths written after --matrix are read as its values: put them first, or after --)"
+                "--matrix '{item}': expected KEY=VALUE[,VALUE…], e.g. os=linux,windows"
             ));
         };
         let key = key.trim();

@@ -55,7 +55,7 @@ pub struct Args {
     pub expect: Vec<String>,
 
     /// Build-matrix dimensions for --expect: KEY=VALUE,VALUE… (several after one flag, or the
-    /// flag repeated).
+    /// flag repeated; values without '=' after it are artifact paths).
     #[arg(long, value_name = "KEY=VALUES", num_args = 1..)]
     pub matrix: Vec<String>,
 
@@ -279,7 +279,13 @@ fn version_from_env() -> Option<String> {
 }
 
 /// Runs artifact-check with parsed arguments; testable without a process.
-pub fn run(args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
+pub fn run(mut args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
+    // `--matrix` takes several values (`--matrix os=linux arch=x86_64`, as in the issue), so
+    // clap also hands it the paths written after it; a value without `=` is one of those.
+    let (matrix_items, stray): (Vec<String>, Vec<String>) =
+        args.matrix.drain(..).partition(|m| m.contains('='));
+    args.matrix = matrix_items;
+    args.paths.extend(stray.into_iter().map(OsString::from));
     if args.paths.is_empty() && args.expect.is_empty() {
         return Err(Error::Usage(
             "nothing to check; pass artifact paths (files, directories, globs) or --expect patterns"
@@ -365,11 +371,15 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
     let mut answered = vec![false; plan.expected.len()];
     for file in &files {
         let key = match_key(file);
-        let hit = plan.expected.iter().position(|e| e.matches(&key));
+        let shown = slash_path(file).unwrap_or_else(|_| file.to_string_lossy().into_owned());
+        // A pattern may be written relative to the current directory or as the path was given.
+        let hit = plan
+            .expected
+            .iter()
+            .position(|e| e.matches(&key) || e.matches(&shown));
         if let Some(i) = hit {
             answered[i] = true;
         }
-        let shown = slash_path(file).unwrap_or_else(|_| file.to_string_lossy().into_owned());
         let status = if hit.is_none() && !plan.expected.is_empty() {
             "unexpected"
         } else {
@@ -461,12 +471,12 @@ fn collect(paths: &[OsString], expected: &[Expected]) -> Result<Collected, Error
     let mut dirs: Vec<PathBuf> = Vec::new();
     for e in expected {
         let mut dir = PathBuf::new();
-        let parts: Vec<&str> = e.path.split('/').collect();
-        for part in &parts[..parts.len().saturating_sub(1)] {
-            if crate::select::is_pattern(part.as_ref()) {
+        let parent = Path::new(&e.path).parent().unwrap_or(Path::new(""));
+        for part in parent.components() {
+            if crate::select::is_pattern(part.as_os_str()) {
                 break;
             }
-            dir.push(part);
+            dir.push(part.as_os_str());
         }
         if dir.as_os_str().is_empty() {
             dir.push(".");
@@ -796,6 +806,18 @@ mod tests {
     fn nothing_to_check_is_usage() {
         assert_eq!(run_args(&[]).0, Exit::Usage);
         assert_eq!(run_args(&["x", "--min-size", "1XB"]).0, Exit::Usage);
+    }
+
+    #[test]
+    fn paths_after_matrix_values_are_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("x-linux");
+        std::fs::write(&file, "x").unwrap();
+        let p = file.to_str().unwrap();
+        let pattern = format!("{}/x-{{os}}", dir.path().to_str().unwrap());
+        let (exit, out) = run_args(&["--expect", &pattern, "--matrix", "os=linux", p]);
+        assert_eq!(exit, Exit::Ok, "{out}");
+        assert!(out.ends_with("artifact-check: 1 artifact(s) ok\n"), "{out}");
     }
 
     #[test]
