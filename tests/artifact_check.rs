@@ -359,6 +359,12 @@ fn loose_binaries_format_arch_and_executable_bit() {
     )
     .unwrap();
     fs::write(d.join("dist/README.md"), "# app\n").unwrap();
+    // A Windows build uploaded under a Linux name.
+    fs::copy(
+        d.join("dist/app-windows-x86_64.exe"),
+        d.join("dist/pe-linux-x86_64"),
+    )
+    .unwrap();
     #[cfg(unix)]
     std::os::unix::fs::symlink("app-linux-x86_64", d.join("dist/app-latest")).unwrap();
 
@@ -376,6 +382,7 @@ fn loose_binaries_format_arch_and_executable_bit() {
             "dist/app-windows-x86_64.exe: PE [x86_64 64-bit executable subsystem=console]",
             "dist/gui-windows-x86_64.exe: PE [x86_64 64-bit executable subsystem=gui]",
             "dist/noexec-linux-amd64: ELF [x86_64 64-bit executable os_abi=SYSV linkage=dynamic interpreter=/lib64/ld-linux-x86-64.so.2]",
+            "dist/pe-linux-x86_64: PE [x86_64 64-bit executable subsystem=console]",
             "dist/thin-macos-universal: Mach-O [x86_64 64-bit executable]",
             "dist/wrong-linux-x86_64: ELF [aarch64 64-bit executable os_abi=SYSV linkage=dynamic interpreter=/lib/ld-linux-aarch64.so.1]",
         ]
@@ -394,12 +401,14 @@ fn loose_binaries_format_arch_and_executable_bit() {
             "dist/app-windows-x86_64.exe [present] ",
             "dist/gui-windows-x86_64.exe [present] error arch: PE32+ gui for x86_64, expected aarch64 (--expect-arch)",
             "dist/noexec-linux-amd64 [present] error exec: executable without the executable bit (mode 644); chmod +x it",
+            "dist/pe-linux-x86_64 [present] error arch: PE32+ console but the name says linux, which runs ELF",
             "dist/thin-macos-universal [present] error arch: Mach-O 64-bit executable for x86_64, expected x86_64+aarch64 (from the file name)",
             "dist/wrong-linux-x86_64 [present] error arch: ELF 64-bit dynamic for aarch64, expected x86_64 (from the file name)",
         ]
     );
     // The same tree passes once the bad files are gone; the exit status says so.
     for bad in [
+        "pe-linux-x86_64",
         "gui-windows-x86_64.exe",
         "noexec-linux-amd64",
         "thin-macos-universal",

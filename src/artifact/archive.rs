@@ -183,6 +183,8 @@ pub struct Scanner<'a> {
     pub paths: Vec<(String, bool)>,
     /// Where the findings say they are (`data.tar` for a package).
     pub prefix: String,
+    /// The operating system the archive is for (`linux`, `windows`, `macos`), if known.
+    pub os: Option<&'static str>,
 }
 
 impl<'a> Scanner<'a> {
@@ -197,6 +199,7 @@ impl<'a> Scanner<'a> {
             binaries: Vec::new(),
             paths: Vec::new(),
             prefix: String::new(),
+            os: None,
         }
     }
 
@@ -307,6 +310,13 @@ impl<'a> Scanner<'a> {
                 self.expect
             };
             if let Some(problem) = expect.check(&found) {
+                self.findings
+                    .push(Finding::error(Check::Arch, format!("{place}: {problem}")));
+            }
+            // Packages are for their Debian architecture; their paths say nothing of the OS.
+            let os = self.os.or_else(|| super::arch::os_from_file_name(path));
+            let os = os.filter(|_| !self.elf_only);
+            if let Some(problem) = os.and_then(|os| binary::os_problem(os, &found)) {
                 self.findings
                     .push(Finding::error(Check::Arch, format!("{place}: {problem}")));
             }

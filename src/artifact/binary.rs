@@ -100,6 +100,42 @@ impl Binary {
     }
 }
 
+/// Why `binary` cannot be for `os` (`linux`, `windows`, `macos`), if it cannot: Linux runs ELF
+/// (System V or GNU/Linux ABI), Windows PE, macOS Mach-O.
+pub fn os_problem(os: &str, binary: &Binary) -> Option<String> {
+    let fits = match os {
+        "linux" => {
+            binary.format == "ELF"
+                && binary
+                    .slices
+                    .iter()
+                    .all(|s| matches!(s.os_abi.as_deref(), Some("SYSV" | "GNU/Linux")))
+        }
+        "windows" => binary.format == "PE",
+        "macos" => binary.format.starts_with("Mach-O"),
+        _ => true,
+    };
+    if fits {
+        return None;
+    }
+    let abi = binary
+        .slices
+        .first()
+        .and_then(|s| s.os_abi.as_deref())
+        .filter(|a| !matches!(*a, "SYSV" | "GNU/Linux"))
+        .map(|a| format!(" ({a} ABI)"))
+        .unwrap_or_default();
+    let wanted = match os {
+        "linux" => "ELF",
+        "windows" => "PE",
+        _ => "Mach-O",
+    };
+    Some(format!(
+        "{}{abi} but the name says {os}, which runs {wanted}",
+        binary.describe()
+    ))
+}
+
 /// True when `magic` (the first bytes of a file) looks like an ELF, PE or Mach-O file, so that
 /// reading the rest of an archive member is worth it.
 pub fn looks_binary(magic: &[u8]) -> bool {

@@ -571,6 +571,10 @@ fn check_file(
         none: false,
     });
     let required = explicit.or(from_matrix);
+    let os = exp
+        .and_then(|e| e.values.get("os"))
+        .and_then(|v| arch::os_from_file_name(v))
+        .or_else(|| arch::os_from_file_name(&name));
     let arch_expect = required
         .clone()
         .unwrap_or_else(|| ArchExpect::from_name(&name));
@@ -617,7 +621,7 @@ fn check_file(
         return Exit::Ok;
     }
     if let Some(kind) = archive::Kind::from_name(&name) {
-        check_archive(file, kind, exp, &arch_expect, &name, plan, report);
+        check_archive(file, kind, exp, (&arch_expect, os), &name, plan, report);
         return Exit::Ok;
     }
     let mut magic = [0u8; 8];
@@ -630,6 +634,9 @@ fn check_file(
         Ok(Some(found)) => {
             if plan.on(Check::Arch) {
                 if let Some(problem) = arch_expect.check(&found) {
+                    report.findings.push(Finding::error(Check::Arch, problem));
+                }
+                if let Some(problem) = os.and_then(|os| binary::os_problem(os, &found)) {
                     report.findings.push(Finding::error(Check::Arch, problem));
                 }
             }
@@ -673,7 +680,7 @@ fn check_archive(
     mut file: File,
     kind: archive::Kind,
     exp: Option<&Expected>,
-    arch_expect: &ArchExpect,
+    (arch_expect, os): (&ArchExpect, Option<&'static str>),
     name: &str,
     plan: &Plan,
     report: &mut ArtifactReport,
@@ -691,6 +698,7 @@ fn check_archive(
         return;
     }
     let mut scanner = archive::Scanner::new(arch_expect);
+    scanner.os = os;
     scanner.check_arch = plan.on(Check::Arch);
     scanner.check_exec = plan.on(Check::Exec);
     use std::io::Seek;
