@@ -578,4 +578,13 @@ mod tests {
             ]
         );
     }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_paths_and_links_never_panic(entry in "\\PC{0,20}", target in "[a-z./\\\\:]{0,20}") {
+            let _ = unsafe_path(&entry);
+            let _ = link_escapes(&entry, &target);
+            let _ = normalize(&entry);
+        }
+    }
 }

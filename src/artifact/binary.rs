@@ -354,4 +354,22 @@ mod tests {
         assert_eq!(binary.slices.len(), 1);
         assert_eq!(binary.slices[0].arch, std::env::consts::ARCH);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_bytes_behind_a_magic_never_panic(
+            magic in proptest::sample::select(vec![
+                b"\x7fELF\x02\x01\x01".to_vec(),
+                b"\x7fELF\x01\x02\x01".to_vec(),
+                b"MZ".to_vec(),
+                vec![0xcf, 0xfa, 0xed, 0xfe],
+                vec![0xca, 0xfe, 0xba, 0xbe, 0, 0, 0, 2],
+            ]),
+            rest in proptest::collection::vec(proptest::num::u8::ANY, 0..2048),
+        ) {
+            let mut data = magic;
+            data.extend(rest);
+            let _ = inspect(&data[..]);
+        }
+    }
 }

@@ -610,4 +610,31 @@ mod tests {
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].check, Check::Deb);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_ar_archives_never_panic(
+            rest in proptest::collection::vec(proptest::num::u8::ANY, 0..1024),
+        ) {
+            let expect = ArchExpect::default();
+            let e = DebExpect {
+                file_name: "x_1_amd64.deb",
+                arch: &expect,
+                version: Some("1"),
+                check_arch: true,
+                check_exec: true,
+                check_version: true,
+            };
+            let mut data = b"!<arch>\ndebian-binary   0           0     0     100644  4         `\n2.0\n".to_vec();
+            data.extend(rest);
+            let _ = check(&mut &data[..], &e);
+        }
+
+        #[test]
+        fn relation_fields_never_panic(value in ".{0,60}") {
+            let _ = relation_problems(&value);
+            let _ = version_problem(&value);
+            let _ = parse_control(&value);
+        }
+    }
 }

@@ -218,4 +218,13 @@ mod tests {
         assert!(v("setup.cfg", "").is_err());
         assert!(v("package.json", "{").is_err());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_name_and_version_are_safe(name in "\\PC{0,30}", version in "[0-9v.~é-]{1,8}") {
+            let _ = in_file_name(&name, &version);
+            let _ = in_file_name(&format!("vé{version}"), &version);
+            let _ = from_ref_name(&name);
+        }
+    }
 }
