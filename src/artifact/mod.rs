@@ -297,45 +297,19 @@ pub fn run(mut args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
             "--matrix is only used by --expect patterns; add --expect".to_string(),
         ));
     }
-    let mut exit = Exit::Ok;
-    let mut manifests = Vec::new();
     let mut version = args.release_version.clone().or_else(version_from_env);
-    let mut manifest_versions: Vec<(String, String)> = Vec::new();
-    for path in &args.manifest {
-        let shown = path.display().to_string();
-        let mut m = ManifestReport {
-            path: shown.clone(),
-            version: None,
-            findings: Vec::new(),
-        };
-        let read = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read: {e}"))
-            .and_then(|text| version::manifest_version(path, &text));
-        match read {
-            Ok(v) => {
-                m.version = Some(v.clone());
-                manifest_versions.push((shown, v));
-            }
-            Err(e) => {
-                exit = exit.worst(Exit::Usage);
-                m.findings.push(Finding::error(Check::Version, e));
-            }
-        }
-        manifests.push(m);
-    }
+    let (mut manifests, mut exit) = read_manifests(&args.manifest);
     // Without --version or a tag, the first manifest sets the version the rest must agree with.
     if version.is_none() {
-        version = manifest_versions.first().map(|(_, v)| v.clone());
+        version = manifests.iter().find_map(|m| m.version.clone());
     }
-    if let Some(v) = &version {
-        if !args.skip.contains(&Check::Version) {
-            for m in manifests.iter_mut() {
-                if let Some(found) = m.version.as_ref().filter(|f| *f != v) {
-                    m.findings.push(Finding::error(
-                        Check::Version,
-                        format!("declares version {found}, but the release version is {v}"),
-                    ));
-                }
+    if let (Some(v), false) = (&version, args.skip.contains(&Check::Version)) {
+        for m in manifests.iter_mut() {
+            if let Some(found) = m.version.as_ref().filter(|f| *f != v) {
+                m.findings.push(Finding::error(
+                    Check::Version,
+                    format!("declares version {found}, but the release version is {v}"),
+                ));
             }
         }
     }
@@ -373,12 +347,13 @@ pub fn run(mut args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
         let key = match_key(file);
         let shown = slash_path(file).unwrap_or_else(|_| file.to_string_lossy().into_owned());
         // A pattern may be written relative to the current directory or as the path was given.
-        let hit = plan
-            .expected
-            .iter()
-            .position(|e| e.matches(&key) || e.matches(&shown));
-        if let Some(i) = hit {
-            answered[i] = true;
+        // Every expectation a file matches is answered; the first one describes the file.
+        let mut hit = None;
+        for (i, e) in plan.expected.iter().enumerate() {
+            if e.matches(&key) || e.matches(&shown) {
+                answered[i] = true;
+                hit = hit.or(Some(i));
+            }
         }
         let status = if hit.is_none() && !plan.expected.is_empty() {
             "unexpected"
@@ -400,61 +375,97 @@ pub fn run(mut args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
         artifacts.push(report);
     }
     if plan.on(Check::Expect) {
-        for (e, _) in plan.expected.iter().zip(&answered).filter(|(_, a)| !**a) {
-            let mut report = ArtifactReport::new(e.path.clone(), "missing");
-            report.pattern = Some(e.pattern.clone());
-            let values: Vec<String> = e
-                .values
-                .iter()
-                .filter(|(k, v)| !v.is_empty() && e.pattern.contains(&format!("{{{k}}}")))
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect();
-            let from = if values.is_empty() {
-                format!("--expect '{}'", e.pattern)
-            } else {
-                format!("--expect '{}' with {}", e.pattern, values.join(", "))
-            };
-            report.findings.push(Finding::error(
-                Check::Expect,
-                format!("missing (expected by {from})"),
-            ));
-            artifacts.push(report);
-        }
+        let missing = plan.expected.iter().zip(&answered).filter(|(_, a)| !**a);
+        artifacts.extend(missing.map(|(e, _)| missing_report(e)));
     }
 
     let report = Report::new(plan.version.clone(), artifacts, manifests);
     if !report.ok {
         exit = exit.worst(Exit::Failed);
     }
-    if args.output.json {
-        crate::output::write_json(ctx.out, &report)?;
+    exit = exit.worst(write_report(&report, args.output.json, ctx)?);
+    Ok(exit)
+}
+
+/// Reads each `--manifest`'s version; an unreadable one is bad input (exit 2).
+fn read_manifests(paths: &[PathBuf]) -> (Vec<ManifestReport>, Exit) {
+    let mut exit = Exit::Ok;
+    let mut manifests = Vec::new();
+    for path in paths {
+        let mut m = ManifestReport {
+            path: path.display().to_string(),
+            version: None,
+            findings: Vec::new(),
+        };
+        let read = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read: {e}"))
+            .and_then(|text| version::manifest_version(path, &text));
+        match read {
+            Ok(v) => m.version = Some(v),
+            Err(e) => {
+                exit = Exit::Usage;
+                m.findings.push(Finding::error(Check::Version, e));
+            }
+        }
+        manifests.push(m);
+    }
+    (manifests, exit)
+}
+
+/// The report row of an expected artifact no file matched.
+fn missing_report(e: &Expected) -> ArtifactReport {
+    let mut report = ArtifactReport::new(e.path.clone(), "missing");
+    report.pattern = Some(e.pattern.clone());
+    let values: Vec<String> = e
+        .values
+        .iter()
+        .filter(|(k, v)| !v.is_empty() && e.pattern.contains(&format!("{{{k}}}")))
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    let from = if values.is_empty() {
+        format!("--expect '{}'", e.pattern)
+    } else {
+        format!("--expect '{}' with {}", e.pattern, values.join(", "))
+    };
+    report.findings.push(Finding::error(
+        Check::Expect,
+        format!("missing (expected by {from})"),
+    ));
+    report
+}
+
+/// Prints the report (text or JSON) and, inside Actions, the annotations, the job summary and
+/// the step outputs; failing to write those is the environment's failure (exit 3).
+fn write_report(report: &Report, json: bool, ctx: &mut Ctx) -> Result<Exit, Error> {
+    if json {
+        crate::output::write_json(ctx.out, report)?;
     } else {
         write!(ctx.out, "{}", report.to_text(&ctx.style))?;
     }
-    if ctx.gha.is_actions() {
-        report.annotate(&ctx.gha);
-        let checked: Vec<&str> = report
-            .artifacts
-            .iter()
-            .filter(|a| a.status == "present" || a.status == "unexpected")
-            .map(|a| a.path.as_str())
-            .collect();
-        // Failing to write outputs or the summary inside Actions is the environment's failure.
-        let written = ctx
-            .gha
-            .append_summary(&report.to_markdown())
-            .and_then(|_| {
-                ctx.gha
-                    .set_output("result", if report.ok { "pass" } else { "fail" })
-            })
-            .and_then(|_| ctx.gha.set_output("failures", &report.failures.to_string()))
-            .and_then(|_| ctx.gha.set_output("artifacts", &checked.join("\n")));
-        if let Err(e) = written {
+    if !ctx.gha.is_actions() {
+        return Ok(Exit::Ok);
+    }
+    report.annotate(&ctx.gha);
+    let checked: Vec<&str> = report
+        .artifacts
+        .iter()
+        .filter(|a| a.status == "present" || a.status == "unexpected")
+        .map(|a| a.path.as_str())
+        .collect();
+    let result = if report.ok { "pass" } else { "fail" };
+    let written = ctx
+        .gha
+        .append_summary(&report.to_markdown())
+        .and_then(|_| ctx.gha.set_output("result", result))
+        .and_then(|_| ctx.gha.set_output("failures", &report.failures.to_string()))
+        .and_then(|_| ctx.gha.set_output("artifacts", &checked.join("\n")));
+    match written {
+        Ok(()) => Ok(Exit::Ok),
+        Err(e) => {
             eprintln!("artifact-check: cannot write the Actions summary or outputs: {e}");
-            exit = exit.worst(Exit::Env);
+            Ok(Exit::Env)
         }
     }
-    Ok(exit)
 }
 
 /// The files to check: those given, or those in the directories the --expect patterns name.
