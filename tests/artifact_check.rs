@@ -996,3 +996,22 @@ fn the_action_runs_end_to_end_and_inputs_stay_data() {
     );
     assert_eq!(result.outputs["failures"], "4");
 }
+
+#[test]
+fn an_unwritable_step_summary_is_an_environment_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("f.txt"), "x").unwrap();
+    // A directory where the summary file should be: appending to it fails.
+    let env = [
+        ("GITHUB_ACTIONS", "true"),
+        ("GITHUB_STEP_SUMMARY", dir.path().to_str().unwrap()),
+    ];
+    let out = run_in(dir.path(), &["f.txt"], &env);
+    assert_eq!(code(&out), 3, "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr)
+            .starts_with("artifact-check: cannot write the Actions summary or outputs: "),
+        "{}",
+        text(&out.stderr)
+    );
+}
