@@ -258,6 +258,28 @@ fn expected_files_over_a_matrix_list_missing_and_unexpected() {
         text(&out.stdout),
         fs::read_to_string(fixture("matrix/expected.txt")).unwrap()
     );
+    // Without the combination nobody builds, and with the stale file allowed, it passes.
+    let mut more = args.to_vec();
+    more.extend([
+        "--matrix-exclude",
+        "os=windows arch=aarch64",
+        "--allow-unexpected",
+        "--skip",
+        "version",
+        "--json",
+    ]);
+    let out = run(dir.path(), &more);
+    assert_eq!(code(&out), 0, "{}", text(&out.stdout));
+    assert_eq!(
+        digest(&out),
+        vec![
+            "dist/SHA256SUMS [present] ",
+            "dist/app-1.2.2-linux-x86_64.old [unexpected] warning expect: not named by any --expect pattern (a stale or stray file?)",
+            "dist/app-1.2.3-linux-aarch64 [present] ",
+            "dist/app-1.2.3-linux-x86_64 [present] ",
+            "dist/app-1.2.3-windows-x86_64.exe [present] ",
+        ]
+    );
 }
 
 fn fixture(rel: &str) -> PathBuf {

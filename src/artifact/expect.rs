@@ -85,6 +85,38 @@ pub fn parse_matrix(items: &[String]) -> Result<Vec<Dimension>, String> {
     Ok(matrix)
 }
 
+/// One `--matrix-exclude` entry: the combinations where every pair matches are dropped.
+pub type Exclude = Vec<(String, String)>;
+
+/// Parses `--matrix-exclude` items (`os=windows arch=aarch64`, pairs separated by spaces or
+/// commas); each key must be a matrix key or one derived from them.
+pub fn parse_excludes(items: &[String], matrix: &[Dimension]) -> Result<Vec<Exclude>, String> {
+    let mut excludes = Vec::new();
+    for item in items {
+        let mut pairs = Vec::new();
+        for pair in item.split([' ', ',']).filter(|p| !p.is_empty()) {
+            let Some((key, value)) = pair.split_once('=') else {
+                return Err(format!(
+                    "--matrix-exclude '{item}': '{pair}' is not KEY=VALUE; write e.g. 'os=windows arch=aarch64'"
+                ));
+            };
+            let known =
+                matrix.iter().any(|(k, _)| k == key) || (KNOWN.contains(&key) && key != "version");
+            if !known {
+                return Err(format!(
+                    "--matrix-exclude '{item}': '{key}' is not a --matrix key"
+                ));
+            }
+            pairs.push((key.to_string(), value.to_string()));
+        }
+        if pairs.is_empty() {
+            return Err(format!("--matrix-exclude '{item}': no KEY=VALUE pairs"));
+        }
+        excludes.push(pairs);
+    }
+    Ok(excludes)
+}
+
 /// The placeholders in `pattern`: `{name}` with a lowercase identifier; other braces
 /// (`{a,b}` glob alternatives) are left alone.
 pub fn placeholders(pattern: &str) -> Vec<String> {
@@ -179,6 +211,7 @@ fn sources(name: &str) -> &'static [&'static str] {
 pub fn expand(
     pattern: &str,
     matrix: &[Dimension],
+    excludes: &[Exclude],
     version: Option<&str>,
 ) -> Result<Vec<Expected>, String> {
     let used = placeholders(pattern);
@@ -236,6 +269,16 @@ pub fn expand(
     let mut out: Vec<Expected> = Vec::new();
     for mut values in combos {
         derive(&mut values);
+        // A combination is excluded when it has every pair of an exclude entry; a pattern that
+        // does not use a key of the entry (`{os}` only, excluding os+arch) keeps its files.
+        let excluded = excludes.iter().any(|pairs| {
+            pairs
+                .iter()
+                .all(|(k, v)| values.get(k).is_some_and(|x| x.eq_ignore_ascii_case(v)))
+        });
+        if excluded {
+            continue;
+        }
         if let Some(v) = version {
             values.insert("version".to_string(), v.to_string());
         }
@@ -279,7 +322,13 @@ mod tests {
     #[test]
     fn expands_over_the_product_of_used_keys() {
         let m = matrix(&["os=linux,windows", "arch=x86_64,aarch64"]);
-        let e = expand("dist/app-{version}-{os}-{arch}{ext}", &m, Some("1.2.3")).unwrap();
+        let e = expand(
+            "dist/app-{version}-{os}-{arch}{ext}",
+            &m,
+            &[],
+            Some("1.2.3"),
+        )
+        .unwrap();
         assert_eq!(
             paths(&e),
             vec![
@@ -290,7 +339,7 @@ mod tests {
             ]
         );
         assert_eq!(e[1].arch(), Some("aarch64"));
-        let one = expand("./dist/SHA256SUMS", &m, None).unwrap();
+        let one = expand("./dist/SHA256SUMS", &m, &[], None).unwrap();
         assert_eq!(paths(&one), vec!["dist/SHA256SUMS"]);
         assert_eq!(one[0].arch(), None);
     }
@@ -298,31 +347,31 @@ mod tests {
     #[test]
     fn targets_derive_and_are_derived() {
         let m = matrix(&["target=aarch64-apple-darwin,x86_64-pc-windows-msvc"]);
-        let e = expand("app-{arch}-{os}{ext}", &m, None).unwrap();
+        let e = expand("app-{arch}-{os}{ext}", &m, &[], None).unwrap();
         assert_eq!(
             paths(&e),
             vec!["app-aarch64-macos", "app-x86_64-windows.exe"]
         );
         let m = matrix(&["os=linux", "arch=arm64"]);
-        let e = expand("app-{target}.tar.gz", &m, None).unwrap();
+        let e = expand("app-{target}.tar.gz", &m, &[], None).unwrap();
         assert_eq!(paths(&e), vec!["app-aarch64-unknown-linux-gnu.tar.gz"]);
     }
 
     #[test]
     fn globs_and_their_braces_pass_through() {
         let m = matrix(&["os=linux"]);
-        let e = expand("dist/app-{os}.{tar.gz,zip}", &m, None).unwrap();
+        let e = expand("dist/app-{os}.{tar.gz,zip}", &m, &[], None).unwrap();
         assert!(e[0].matches("dist/app-linux.zip"));
         assert!(!e[0].matches("dist/app-windows.zip"));
     }
 
     #[test]
     fn missing_values_are_usage_errors() {
-        let err = expand("app-{arch}", &[], None).unwrap_err();
+        let err = expand("app-{arch}", &[], &[], None).unwrap_err();
         assert!(err.contains("add --matrix arch="), "{err}");
-        let err = expand("app-{version}", &[], None).unwrap_err();
+        let err = expand("app-{version}", &[], &[], None).unwrap_err();
         assert!(err.contains("pass --version"), "{err}");
-        let err = expand("app-{flavour}", &[], None).unwrap_err();
+        let err = expand("app-{flavour}", &[], &[], None).unwrap_err();
         assert!(err.contains("the placeholders are"), "{err}");
         assert!(parse_matrix(&["os".to_string()]).is_err());
         assert!(parse_matrix(&["os=".to_string()]).is_err());
@@ -330,9 +379,29 @@ mod tests {
     }
 
     #[test]
+    fn excluded_combinations_are_not_expected() {
+        let m = matrix(&["os=linux,windows", "arch=x86_64,aarch64"]);
+        let ex = parse_excludes(&["os=windows arch=aarch64".to_string()], &m).unwrap();
+        let e = expand("app-{os}-{arch}", &m, &ex, None).unwrap();
+        assert_eq!(
+            paths(&e),
+            vec![
+                "app-linux-x86_64",
+                "app-linux-aarch64",
+                "app-windows-x86_64"
+            ]
+        );
+        let by_os = expand("app-{os}", &m, &ex, None).unwrap();
+        assert_eq!(paths(&by_os), vec!["app-linux", "app-windows"]);
+        assert!(parse_excludes(&["flavour=x".to_string()], &m).is_err());
+        assert!(parse_excludes(&["os=windows,linux".to_string()], &m).is_err());
+        assert!(parse_excludes(&[" ".to_string()], &m).is_err());
+    }
+
+    #[test]
     fn custom_matrix_keys_are_placeholders() {
         let m = matrix(&["flavour=gnu,musl"]);
-        let e = expand("app-{flavour}", &m, None).unwrap();
+        let e = expand("app-{flavour}", &m, &[], None).unwrap();
         assert_eq!(paths(&e), vec!["app-gnu", "app-musl"]);
     }
 }

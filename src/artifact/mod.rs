@@ -59,6 +59,11 @@ pub struct Args {
     #[arg(long, value_name = "KEY=VALUES", num_args = 1..)]
     pub matrix: Vec<String>,
 
+    /// Drops matrix combinations: KEY=VALUE pairs that must all match, e.g.
+    /// 'os=windows arch=aarch64' (repeatable).
+    #[arg(long = "matrix-exclude", value_name = "KEY=VALUE…")]
+    pub matrix_exclude: Vec<String>,
+
     /// Smallest allowed size, e.g. 1MB, 512KiB; GLOB=SIZE applies it only to matching files.
     #[arg(long = "min-size", value_name = "[GLOB=]SIZE")]
     pub min_size: Vec<String>,
@@ -292,7 +297,7 @@ pub fn run(mut args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
                 .to_string(),
         ));
     }
-    if !args.matrix.is_empty() && args.expect.is_empty() {
+    if !(args.matrix.is_empty() && args.matrix_exclude.is_empty()) && args.expect.is_empty() {
         return Err(Error::Usage(
             "--matrix is only used by --expect patterns; add --expect".to_string(),
         ));
@@ -314,10 +319,13 @@ pub fn run(mut args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
         }
     }
     let matrix = expect::parse_matrix(&args.matrix).map_err(Error::Usage)?;
+    let excludes = expect::parse_excludes(&args.matrix_exclude, &matrix).map_err(Error::Usage)?;
     let mut expected = Vec::new();
     for pattern in &args.expect {
-        expected
-            .extend(expect::expand(pattern, &matrix, version.as_deref()).map_err(Error::Usage)?);
+        expected.extend(
+            expect::expand(pattern, &matrix, &excludes, version.as_deref())
+                .map_err(Error::Usage)?,
+        );
     }
     let plan = Plan {
         min: parse_scoped("min-size", &args.min_size, size::parse_size)?,
