@@ -1456,3 +1456,181 @@ fn package_pipeline_runs_locally() {
         .collect();
     assert_eq!(listed, names, "SHA256SUMS merges both runners' parts");
 }
+
+// ---------------------------------------------------------------------------------------------
+// release.yml (relkit's own), its release job
+// ---------------------------------------------------------------------------------------------
+
+/// The archive the build job of release.yml uploads for `target`: the x86_64 Linux one holds
+/// the relkit binaries of this test build (the release job runs its actions with them); the
+/// others hold a program compiled for their target by the cross compilers, named like relkit's.
+fn target_archive(work: &Path, target: &str) -> PathBuf {
+    let name = format!("relkit-1.0.0-{target}");
+    let dir = work.join(&name);
+    fs::create_dir_all(&dir).unwrap();
+    let hello = work.join("hello.c");
+    fs::write(&hello, "int main(void) { return 0; }\n").unwrap();
+    let cc = |compiler: &str, flags: &[&str], out: &str| {
+        let status = Command::new(compiler)
+            .args(flags)
+            .arg(&hello)
+            .arg("-o")
+            .arg(dir.join(out))
+            .status()
+            .unwrap();
+        assert!(status.success(), "{compiler} for {target}");
+    };
+    let mac = ["-fuse-ld=lld", "-nostdlib", "-Wl,-e,_main"];
+    match target {
+        "x86_64-unknown-linux-musl" => {
+            // The multicall binary is all the actions need; stripped, it packs and hashes fast.
+            let bin = dir.join("relkit");
+            fs::copy(harness::bin_dir().join("relkit"), &bin).unwrap();
+            let status = Command::new("strip").arg(&bin).status().unwrap();
+            assert!(status.success(), "strip relkit");
+        }
+        "aarch64-unknown-linux-musl" => cc("aarch64-linux-gnu-gcc", &[], "relkit"),
+        "x86_64-apple-darwin" => cc(
+            "clang",
+            &[&["-target", "x86_64-apple-macos11"][..], &mac].concat(),
+            "relkit",
+        ),
+        "aarch64-apple-darwin" => cc(
+            "clang",
+            &[&["-target", "arm64-apple-macos11"][..], &mac].concat(),
+            "relkit",
+        ),
+        "x86_64-pc-windows-msvc" => cc("x86_64-w64-mingw32-gcc", &[], "relkit.exe"),
+        other => panic!("unknown target {other}"),
+    }
+    let (archive, status) = if target.contains("windows") {
+        let archive = work.join(format!("{name}.zip"));
+        let status = Command::new("zip")
+            .args(["-qr"])
+            .arg(&archive)
+            .arg(&name)
+            .current_dir(work)
+            .status()
+            .unwrap();
+        (archive, status)
+    } else {
+        let archive = work.join(format!("{name}.tar.gz"));
+        let status = Command::new("tar")
+            .arg("-czf")
+            .arg(&archive)
+            .arg(&name)
+            .current_dir(work)
+            .status()
+            .unwrap();
+        (archive, status)
+    };
+    assert!(status.success(), "packing {name}");
+    archive
+}
+
+#[test]
+fn relkit_release_job_runs_locally() {
+    let wf = load(".github/workflows/release.yml");
+    let build = get(get(&wf, "jobs").unwrap(), "build").unwrap();
+    let include = get(
+        get(get(build, "strategy").unwrap(), "matrix").unwrap(),
+        "include",
+    )
+    .and_then(Value::as_sequence)
+    .unwrap();
+    let targets: Vec<String> = include
+        .iter()
+        .map(|e| text(get(e, "target").unwrap()))
+        .collect();
+    assert_eq!(
+        targets,
+        [
+            "x86_64-unknown-linux-musl",
+            "aarch64-unknown-linux-musl",
+            "x86_64-apple-darwin",
+            "aarch64-apple-darwin",
+            "x86_64-pc-windows-msvc",
+        ],
+        "the targets actions/setup/install.sh downloads"
+    );
+
+    // relkit's repository at v1.0.0, and the build jobs' artifacts.
+    let repo = tempfile::Builder::new()
+        .prefix("wf-relkit-")
+        .tempdir()
+        .unwrap();
+    let p = repo.path();
+    fs::write(
+        p.join("Cargo.toml"),
+        "[package]\nname = \"relkit\"\nversion = \"0.9.0\"\n",
+    )
+    .unwrap();
+    git(p, &["init", "-q", "-b", "main"]);
+    git(p, &["add", "-A"]);
+    git(
+        p,
+        &["commit", "-q", "-m", "feat: checksum manifests (FR-001)"],
+    );
+    git(p, &["tag", "v0.9.0"]);
+    fs::write(
+        p.join("Cargo.toml"),
+        "[package]\nname = \"relkit\"\nversion = \"1.0.0\"\n",
+    )
+    .unwrap();
+    git(p, &["add", "-A"]);
+    git(
+        p,
+        &[
+            "commit",
+            "-q",
+            "-m",
+            "feat: release notes with spec references (FR-002)",
+        ],
+    );
+    git(p, &["tag", "v1.0.0"]);
+    let artifacts = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    for target in &targets {
+        let archive = target_archive(work.path(), target);
+        let dir = artifacts.path().join(format!("relkit-{target}"));
+        fs::create_dir_all(&dir).unwrap();
+        fs::copy(&archive, dir.join(archive.file_name().unwrap())).unwrap();
+    }
+
+    let mut ctx = Contexts::default();
+    for (k, v) in [
+        ("github.ref", "refs/tags/v1.0.0"),
+        ("github.ref_name", "v1.0.0"),
+        ("github.repository", "relkit/relkit"),
+        ("needs.build.result", "success"),
+    ] {
+        ctx.set(k, Val::Str(v.into()));
+    }
+    let env = BTreeMap::from([
+        ("GITHUB_REF".to_string(), "refs/tags/v1.0.0".to_string()),
+        ("GITHUB_REF_NAME".to_string(), "v1.0.0".to_string()),
+        ("GITHUB_REF_TYPE".to_string(), "tag".to_string()),
+        ("GITHUB_REPOSITORY".to_string(), "relkit/relkit".to_string()),
+    ]);
+    let github = vec![
+        ("ref_name", "v1.0.0".to_string()),
+        ("repository", "relkit/relkit".to_string()),
+    ];
+    let release_github = github.clone();
+    let mut trace = Trace::new();
+    let release = JobRun {
+        workflow: &wf,
+        job_id: "release",
+        ctx,
+        source: repo.path(),
+        artifacts: artifacts.path(),
+        replacements: BTreeMap::new(),
+        env,
+        github: release_github,
+        runner_arch: "X64",
+    }
+    .run(&mut trace);
+    // Every archive was checked (names for every target, architectures, version) first.
+    assert_eq!(release.steps["check"]["result"], "pass");
+    assert_eq!(release.steps["check"]["failures"], "0");
+}
