@@ -209,39 +209,29 @@ impl Parser<'_> {
         self.toks.get(self.pos)
     }
     fn eat(&mut self, op: &str) -> bool {
-        if self.peek()
-            == Some(&Tok::Op(match op {
-                "==" => "==",
-                "!=" => "!=",
-                "&&" => "&&",
-                "||" => "||",
-                "!" => "!",
-                "(" => "(",
-                ")" => ")",
-                _ => ",",
-            }))
-        {
+        let found = matches!(self.peek(), Some(Tok::Op(o)) if *o == op);
+        if found {
             self.pos += 1;
-            true
-        } else {
-            false
         }
+        found
+    }
+    /// `next (op next)*`; the result is the left value while `keep_left` holds, as GitHub's
+    /// `||` (first truthy) and `&&` (first falsy) return operands, not booleans.
+    fn chain(&mut self, op: &str, next: fn(&mut Self) -> Val, keep_left: fn(&Val) -> bool) -> Val {
+        let mut left = next(self);
+        while self.eat(op) {
+            let right = next(self);
+            if !keep_left(&left) {
+                left = right;
+            }
+        }
+        left
     }
     fn or(&mut self) -> Val {
-        let mut left = self.and();
-        while self.eat("||") {
-            let right = self.and();
-            left = if left.truthy() { left } else { right };
-        }
-        left
+        self.chain("||", Self::and, Val::truthy)
     }
     fn and(&mut self) -> Val {
-        let mut left = self.cmp();
-        while self.eat("&&") {
-            let right = self.cmp();
-            left = if left.truthy() { right } else { left };
-        }
-        left
+        self.chain("&&", Self::cmp, |v| !v.truthy())
     }
     fn cmp(&mut self) -> Val {
         let left = self.unary();
@@ -706,7 +696,42 @@ fn copy_dir(from: &Path, to: &Path) {
     );
 }
 
-impl JobRun<'_> {
+impl<'a> JobRun<'a> {
+    /// Job `job_id` of `workflow` with contexts `ctx`, on an X64 runner, nothing replaced.
+    fn new(
+        workflow: &'a Value,
+        job_id: &'a str,
+        ctx: Contexts,
+        source: &'a Path,
+        artifacts: &'a Path,
+        env: &BTreeMap<String, String>,
+        github: &[(&'a str, String)],
+    ) -> JobRun<'a> {
+        JobRun {
+            workflow,
+            job_id,
+            ctx,
+            source,
+            artifacts,
+            replacements: BTreeMap::new(),
+            env: env.clone(),
+            github: github.to_vec(),
+            runner_arch: "X64",
+        }
+    }
+
+    /// Runs `replacement` instead of step `id`.
+    fn replace(mut self, id: &'a str, replacement: Replacement<'a>) -> JobRun<'a> {
+        self.replacements.insert(id, replacement);
+        self
+    }
+
+    /// Runs as on a runner of this RUNNER_ARCH (X64, ARM64).
+    fn runner_arch(mut self, arch: &'a str) -> JobRun<'a> {
+        self.runner_arch = arch;
+        self
+    }
+
     fn run(mut self, trace: &mut Trace) -> JobResult {
         let job = get(get(self.workflow, "jobs").unwrap(), self.job_id)
             .unwrap_or_else(|| panic!("no job {}", self.job_id));
@@ -1069,21 +1094,20 @@ fn ls(dir: &Path) -> Vec<String> {
     names
 }
 
-/// The contexts and environment of a run of `workflow` triggered by pushing the tag v1.0.0 of
-/// octo-org/tool, with the caller's `given` inputs.
+/// The contexts and environment of a run triggered by pushing the tag v1.0.0 of `repository`,
+/// on top of `base` (a reusable workflow's inputs).
 fn tag_run(
-    workflow: &Value,
-    given: &BTreeMap<&str, Val>,
+    mut base: Contexts,
+    repository: &str,
 ) -> (
     Contexts,
     BTreeMap<String, String>,
     Vec<(&'static str, String)>,
 ) {
-    let mut base = workflow_defaults(workflow, given);
     for (k, v) in [
         ("github.ref", "refs/tags/v1.0.0"),
         ("github.ref_name", "v1.0.0"),
-        ("github.repository", "octo-org/tool"),
+        ("github.repository", repository),
         ("github.token", "ghs_testtoken0123456789abcdefSECRET"),
     ] {
         base.set(k, Val::Str(v.into()));
@@ -1092,11 +1116,11 @@ fn tag_run(
         ("GITHUB_REF".to_string(), "refs/tags/v1.0.0".to_string()),
         ("GITHUB_REF_NAME".to_string(), "v1.0.0".to_string()),
         ("GITHUB_REF_TYPE".to_string(), "tag".to_string()),
-        ("GITHUB_REPOSITORY".to_string(), "octo-org/tool".to_string()),
+        ("GITHUB_REPOSITORY".to_string(), repository.to_string()),
     ]);
     let github = vec![
         ("ref_name", "v1.0.0".to_string()),
-        ("repository", "octo-org/tool".to_string()),
+        ("repository", repository.to_string()),
     ];
     (base, env, github)
 }
@@ -1123,69 +1147,68 @@ fn build_packages_pipeline_runs_locally() {
         // at the binaries this test build made.
         ("relkit-ref", Val::Str("main".into())),
     ]);
-    let (base, env, github) = tag_run(&wf, &given);
+    let (base, env, github) = tag_run(workflow_defaults(&wf, &given), "octo-org/tool");
     let mut trace = Trace::new();
 
     // build (amd64): the container step is replaced by the same commands run natively.
     let mut ctx = base.clone();
     ctx.set("matrix.arch", Val::Str("amd64".into()));
     let build_dir = tempfile::tempdir().unwrap();
-    let build = JobRun {
-        workflow: &wf,
-        job_id: "build",
-        ctx: ctx.clone(),
-        source: repo.path(),
-        artifacts: artifacts.path(),
-        replacements: BTreeMap::from([(
-            "deb",
-            Box::new(|dirs: &JobEnv| {
-                let src = build_dir.path().join("src");
-                copy_dir(&dirs.workspace, {
-                    fs::create_dir_all(&src).unwrap();
-                    &src
-                });
-                let out = Command::new("dpkg-buildpackage")
-                    .args(["-us", "-uc", "-b"])
-                    .current_dir(&src)
-                    .output()
-                    .unwrap();
-                assert!(
-                    out.status.success(),
-                    "dpkg-buildpackage: {}{}",
-                    String::from_utf8_lossy(&out.stdout),
-                    String::from_utf8_lossy(&out.stderr)
-                );
-                let debs: Vec<String> = ls(build_dir.path())
-                    .into_iter()
-                    .filter(|n| n.ends_with(".deb"))
-                    .collect();
-                let lintian = Command::new("lintian")
-                    .args(["--fail-on", "error", "--display-info"])
-                    .args(debs.iter().map(|d| build_dir.path().join(d)))
-                    .output()
-                    .unwrap();
-                assert!(
-                    lintian.status.success(),
-                    "lintian: {}{}",
-                    String::from_utf8_lossy(&lintian.stdout),
-                    String::from_utf8_lossy(&lintian.stderr)
-                );
-                let dist = dirs.workspace.join("dist");
-                fs::create_dir_all(&dist).unwrap();
-                for d in &debs {
-                    fs::copy(build_dir.path().join(d), dist.join(d)).unwrap();
-                }
-                let files: Vec<String> = debs.iter().map(|d| format!("dist/{d}")).collect();
-                BTreeMap::from([
-                    ("dir".to_string(), "dist".to_string()),
-                    ("files".to_string(), files.join("\n")),
-                ])
-            }) as Replacement,
-        )]),
-        env: env.clone(),
-        github: github.clone(),
-        runner_arch: "X64",
-    }
+    let build = JobRun::new(
+        &wf,
+        "build",
+        ctx.clone(),
+        repo.path(),
+        artifacts.path(),
+        &env,
+        &github,
+    )
+    .replace(
+        "deb",
+        Box::new(|dirs: &JobEnv| {
+            let src = build_dir.path().join("src");
+            copy_dir(&dirs.workspace, {
+                fs::create_dir_all(&src).unwrap();
+                &src
+            });
+            let out = Command::new("dpkg-buildpackage")
+                .args(["-us", "-uc", "-b"])
+                .current_dir(&src)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "dpkg-buildpackage: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let debs: Vec<String> = ls(build_dir.path())
+                .into_iter()
+                .filter(|n| n.ends_with(".deb"))
+                .collect();
+            let lintian = Command::new("lintian")
+                .args(["--fail-on", "error", "--display-info"])
+                .args(debs.iter().map(|d| build_dir.path().join(d)))
+                .output()
+                .unwrap();
+            assert!(
+                lintian.status.success(),
+                "lintian: {}{}",
+                String::from_utf8_lossy(&lintian.stdout),
+                String::from_utf8_lossy(&lintian.stderr)
+            );
+            let dist = dirs.workspace.join("dist");
+            fs::create_dir_all(&dist).unwrap();
+            for d in &debs {
+                fs::copy(build_dir.path().join(d), dist.join(d)).unwrap();
+            }
+            let files: Vec<String> = debs.iter().map(|d| format!("dist/{d}")).collect();
+            BTreeMap::from([
+                ("dir".to_string(), "dist".to_string()),
+                ("files".to_string(), files.join("\n")),
+            ])
+        }) as Replacement,
+    )
     .run(&mut trace);
     let debs = [
         "hello-health-dbgsym_1.0.0_amd64.deb",
@@ -1218,60 +1241,55 @@ fn build_packages_pipeline_runs_locally() {
     ctx.set("matrix.arch", Val::Str("amd64".into()));
     let root = tempfile::tempdir().unwrap();
     let service = std::cell::RefCell::new(Service(None));
-    let install = JobRun {
-        workflow: &wf,
-        job_id: "install",
+    let install = JobRun::new(
+        &wf,
+        "install",
         ctx,
-        source: repo.path(),
-        artifacts: artifacts.path(),
-        replacements: BTreeMap::from([
-            (
-                "install",
-                Box::new(|dirs: &JobEnv| {
-                    let deb = dirs.workspace.join("dist/hello-health_1.0.0_amd64.deb");
-                    let x = Command::new("dpkg-deb")
-                        .arg("-x")
-                        .arg(&deb)
-                        .arg(root.path())
-                        .status()
-                        .unwrap();
-                    assert!(x.success());
-                    let unit = fs::read_to_string(
-                        root.path()
-                            .join("usr/lib/systemd/system/hello-health.service"),
-                    )
-                    .or_else(|_| {
-                        fs::read_to_string(
-                            root.path().join("lib/systemd/system/hello-health.service"),
-                        )
-                    })
-                    .expect("the package installs hello-health.service");
-                    assert!(unit.contains("ExecStart=/usr/bin/hello-health\n"), "{unit}");
-                    let child = Command::new(root.path().join("usr/bin/hello-health"))
-                        .arg(port.to_string())
-                        .stdout(Stdio::null())
-                        .stderr(Stdio::null())
-                        .spawn()
-                        .unwrap();
-                    service.borrow_mut().0 = Some(child);
-                    BTreeMap::new()
-                }) as Replacement,
-            ),
-            (
-                "service-log",
-                Box::new(|_: &JobEnv| {
-                    service.borrow_mut().0.take().map(|mut c| {
-                        let _ = c.kill();
-                        c.wait()
-                    });
-                    BTreeMap::new()
-                }) as Replacement,
-            ),
-        ]),
-        env: env.clone(),
-        github: github.clone(),
-        runner_arch: "X64",
-    }
+        repo.path(),
+        artifacts.path(),
+        &env,
+        &github,
+    )
+    .replace(
+        "install",
+        Box::new(|dirs: &JobEnv| {
+            let deb = dirs.workspace.join("dist/hello-health_1.0.0_amd64.deb");
+            let x = Command::new("dpkg-deb")
+                .arg("-x")
+                .arg(&deb)
+                .arg(root.path())
+                .status()
+                .unwrap();
+            assert!(x.success());
+            let unit = fs::read_to_string(
+                root.path()
+                    .join("usr/lib/systemd/system/hello-health.service"),
+            )
+            .or_else(|_| {
+                fs::read_to_string(root.path().join("lib/systemd/system/hello-health.service"))
+            })
+            .expect("the package installs hello-health.service");
+            assert!(unit.contains("ExecStart=/usr/bin/hello-health\n"), "{unit}");
+            let child = Command::new(root.path().join("usr/bin/hello-health"))
+                .arg(port.to_string())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            service.borrow_mut().0 = Some(child);
+            BTreeMap::new()
+        }) as Replacement,
+    )
+    .replace(
+        "service-log",
+        Box::new(|_: &JobEnv| {
+            service.borrow_mut().0.take().map(|mut c| {
+                let _ = c.kill();
+                c.wait()
+            });
+            BTreeMap::new()
+        }) as Replacement,
+    )
     .run(&mut trace);
     if install.outputs.is_none() {
         return;
@@ -1289,17 +1307,15 @@ fn build_packages_pipeline_runs_locally() {
     }
     let job = get(get(&wf, "jobs").unwrap(), "release").unwrap();
     assert!(condition(get(job, "if"), &ctx), "release runs on a tag");
-    let release = JobRun {
-        workflow: &wf,
-        job_id: "release",
+    let release = JobRun::new(
+        &wf,
+        "release",
         ctx,
-        source: repo.path(),
-        artifacts: artifacts.path(),
-        replacements: BTreeMap::new(),
-        env,
-        github: release_github,
-        runner_arch: "X64",
-    }
+        repo.path(),
+        artifacts.path(),
+        &env,
+        &release_github,
+    )
     .run(&mut trace);
     assert_eq!(release.steps["tag"]["tag"], "v1.0.0");
     assert_eq!(release.steps["merge"]["manifest"], "dist/SHA256SUMS");
@@ -1350,24 +1366,22 @@ fn package_pipeline_runs_locally() {
         given.insert("coverage-reports", Val::Str("coverage.lcov".into()));
         given.insert("coverage-min-lines", Val::Str("60".into()));
     }
-    let (base, env, github) = tag_run(&wf, &given);
+    let (base, env, github) = tag_run(workflow_defaults(&wf, &given), "octo-org/tool");
     let mut trace = Trace::new();
     let jobs_map = get(&wf, "jobs").unwrap();
 
     let mut after_gate = base.clone();
     let coverage_job = get(jobs_map, "coverage").unwrap();
     if condition(get(coverage_job, "if"), &base) {
-        let coverage = JobRun {
-            workflow: &wf,
-            job_id: "coverage",
-            ctx: base.clone(),
-            source: repo.path(),
-            artifacts: artifacts.path(),
-            replacements: BTreeMap::new(),
-            env: env.clone(),
-            github: github.clone(),
-            runner_arch: "X64",
-        }
+        let coverage = JobRun::new(
+            &wf,
+            "coverage",
+            base.clone(),
+            repo.path(),
+            artifacts.path(),
+            &env,
+            &github,
+        )
         .run(&mut trace);
         assert_eq!(coverage.steps["gate"]["passed"], "true");
         after_gate.set("needs.coverage.result", Val::Str("success".into()));
@@ -1397,17 +1411,16 @@ fn package_pipeline_runs_locally() {
             interpolate(&text(get(build_job, "runs-on").unwrap()), &ctx).render(),
             os
         );
-        let build = JobRun {
-            workflow: &wf,
-            job_id: "build",
+        let build = JobRun::new(
+            &wf,
+            "build",
             ctx,
-            source: repo.path(),
-            artifacts: artifacts.path(),
-            replacements: BTreeMap::new(),
-            env: env.clone(),
-            github: github.clone(),
-            runner_arch,
-        }
+            repo.path(),
+            artifacts.path(),
+            &env,
+            &github,
+        )
+        .runner_arch(runner_arch)
         .run(&mut trace);
         let name = format!("hello-health-linux-{arch}");
         assert_eq!(
@@ -1436,17 +1449,15 @@ fn package_pipeline_runs_locally() {
         "release runs on a tag"
     );
     let release_github = github.clone();
-    let release = JobRun {
-        workflow: &wf,
-        job_id: "release",
+    let release = JobRun::new(
+        &wf,
+        "release",
         ctx,
-        source: repo.path(),
-        artifacts: artifacts.path(),
-        replacements: BTreeMap::new(),
-        env,
-        github: release_github,
-        runner_arch: "X64",
-    }
+        repo.path(),
+        artifacts.path(),
+        &env,
+        &release_github,
+    )
     .run(&mut trace);
     let dist = release.workspace.path().join("dist");
     let sums = fs::read_to_string(dist.join("SHA256SUMS")).unwrap();
@@ -1597,38 +1608,19 @@ fn relkit_release_job_runs_locally() {
         fs::copy(&archive, dir.join(archive.file_name().unwrap())).unwrap();
     }
 
-    let mut ctx = Contexts::default();
-    for (k, v) in [
-        ("github.ref", "refs/tags/v1.0.0"),
-        ("github.ref_name", "v1.0.0"),
-        ("github.repository", "relkit/relkit"),
-        ("needs.build.result", "success"),
-    ] {
-        ctx.set(k, Val::Str(v.into()));
-    }
-    let env = BTreeMap::from([
-        ("GITHUB_REF".to_string(), "refs/tags/v1.0.0".to_string()),
-        ("GITHUB_REF_NAME".to_string(), "v1.0.0".to_string()),
-        ("GITHUB_REF_TYPE".to_string(), "tag".to_string()),
-        ("GITHUB_REPOSITORY".to_string(), "relkit/relkit".to_string()),
-    ]);
-    let github = vec![
-        ("ref_name", "v1.0.0".to_string()),
-        ("repository", "relkit/relkit".to_string()),
-    ];
+    let (mut ctx, env, github) = tag_run(Contexts::default(), "relkit/relkit");
+    ctx.set("needs.build.result", Val::Str("success".into()));
     let release_github = github.clone();
     let mut trace = Trace::new();
-    let release = JobRun {
-        workflow: &wf,
-        job_id: "release",
+    let release = JobRun::new(
+        &wf,
+        "release",
         ctx,
-        source: repo.path(),
-        artifacts: artifacts.path(),
-        replacements: BTreeMap::new(),
-        env,
-        github: release_github,
-        runner_arch: "X64",
-    }
+        repo.path(),
+        artifacts.path(),
+        &env,
+        &release_github,
+    )
     .run(&mut trace);
     // Every archive was checked (names for every target, architectures, version) first.
     assert_eq!(release.steps["check"]["result"], "pass");
