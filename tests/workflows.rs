@@ -1109,6 +1109,7 @@ fn tag_run(
         ("github.ref_name", "v1.0.0"),
         ("github.repository", repository),
         ("github.token", "ghs_testtoken0123456789abcdefSECRET"),
+        ("github.sha", "ffac537e6cbbf934b08745a378932722df287a53"),
     ] {
         base.set(k, Val::Str(v.into()));
     }
