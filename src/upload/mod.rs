@@ -337,15 +337,18 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
         secondary_floor: args.rate_limit_floor,
         timeout: args.timeout,
     };
-    let client = Arc::new(Client::new(
-        &args.api_url,
-        token,
-        &args.token_env,
-        &repo,
-        policy,
-        log_line,
-    )?);
-    let exit = runtime.block_on(upload(&args, ctx, client, files, notes, &mut report))?;
+    let exit = runtime.block_on(async {
+        // octocrab spawns its service on the current runtime, so it is built inside it.
+        let client = Arc::new(Client::new(
+            &args.api_url,
+            token,
+            &args.token_env,
+            &repo,
+            policy,
+            log_line,
+        )?);
+        upload(&args, ctx, client, files, notes, &mut report).await
+    })?;
     finish(ctx, &args, &report, exit)
 }
 
