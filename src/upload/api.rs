@@ -159,7 +159,7 @@ pub struct RetryPolicy {
 
 impl RetryPolicy {
     /// The backoff before attempt `attempt + 1`: `base * 2^attempt` capped, half of it random.
-    fn backoff(&self, attempt: u32) -> Duration {
+    pub fn backoff(&self, attempt: u32) -> Duration {
         let full = self
             .base
             .saturating_mul(1u32.checked_shl(attempt.min(16)).unwrap_or(u32::MAX))

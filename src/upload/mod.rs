@@ -835,9 +835,45 @@ impl Job {
         }
     }
 
+    /// Uploads the file as `name`. When GitHub says the name is taken (another job uploading
+    /// the same asset), waits for that upload to finish and keeps it if it is identical.
+    async fn upload_as(&self, name: &str, tracker: &Tracker) -> Result<Asset, ApiError> {
+        match self.upload_retrying(name, tracker).await {
+            Err(ApiError::AssetExists { url, name }) => self.adopt(&name, url, tracker).await,
+            other => other,
+        }
+    }
+
+    async fn adopt(&self, name: &str, url: String, tracker: &Tracker) -> Result<Asset, ApiError> {
+        let path = self.file.path.clone();
+        let local = tokio::task::spawn_blocking(move || plan::file_digest(&path))
+            .await
+            .ok()
+            .and_then(Result::ok);
+        for attempt in 0..8 {
+            let assets = self.client.assets(self.release_id).await?;
+            match assets.into_iter().find(|a| a.name == name) {
+                None => return self.upload_retrying(name, tracker).await,
+                Some(a) if a.state == "uploaded" => {
+                    return match api::verify(&a, self.file.size, local.as_deref()) {
+                        Ok(()) => Ok(a),
+                        Err(_) => Err(ApiError::AssetExists {
+                            url,
+                            name: name.to_string(),
+                        }),
+                    };
+                }
+                Some(_) => tokio::time::sleep(self.client.policy.backoff(attempt)).await,
+            }
+        }
+        // Never finished: a broken leftover, not a live upload.
+        self.clean_up(name).await?;
+        self.upload_retrying(name, tracker).await
+    }
+
     /// Uploads the file as `name`, retrying; before a retry, an asset left by the failed
     /// attempt is kept if it is complete and verified, and deleted otherwise.
-    async fn upload_as(&self, name: &str, tracker: &Tracker) -> Result<Asset, ApiError> {
+    async fn upload_retrying(&self, name: &str, tracker: &Tracker) -> Result<Asset, ApiError> {
         let url = format!("{} ({name})", self.upload_url);
         self.client
             .retrying(&Method::POST, &url, |attempt| async move {
