@@ -943,6 +943,7 @@ fn finish(ctx: &mut Ctx, args: &Args, report: &Report, exit: Exit) -> Result<Exi
         ("action", Align::Left),
         ("status", Align::Left),
         ("download", Align::Left),
+        ("reason", Align::Left),
     ]);
     for a in &report.assets {
         let action = serde_json::to_value(a.action)
@@ -955,25 +956,24 @@ fn finish(ctx: &mut Ctx, args: &Args, report: &Report, exit: Exit) -> Result<Exi
             action,
             a.status.to_string(),
             a.url.clone().unwrap_or_default(),
+            match a.status {
+                "failed" => a.error.clone().unwrap_or_default(),
+                _ => a.reason.clone(),
+            },
         ]);
     }
     if args.output.json {
         write_json(ctx.out, report).map_err(Error::Output)?;
     } else {
-        let heading = match &report.release {
-            Some(r) => format!(
-                "{} {} release {}{}",
-                report.repo,
-                if args.dry_run { "would" } else { "" },
-                report.tag,
-                match (r.action, &r.url) {
-                    ("create", _) => " (to be created)".to_string(),
-                    (_, Some(url)) => format!(" ({url})"),
-                    _ => String::new(),
-                }
-            )
-            .replace("  ", " "),
-            None => format!("{} release {}", report.repo, report.tag),
+        let place = match &report.release {
+            Some(r) if r.action == "create" => "a new release".to_string(),
+            Some(r) => r.url.clone().unwrap_or_default(),
+            None => "nothing read from GitHub: refused up front".to_string(),
+        };
+        let heading = if args.dry_run {
+            format!("Plan (dry run) for {} {}: {place}", report.repo, report.tag)
+        } else {
+            format!("{} {}: {place}", report.repo, report.tag)
         };
         writeln!(ctx.out, "{}", ctx.style.bold(&heading)).map_err(Error::Output)?;
         write!(ctx.out, "{}", table.to_text()).map_err(Error::Output)?;
