@@ -34,9 +34,13 @@ fn pattern(len: usize, seed: u8) -> Vec<u8> {
 }
 
 fn command(server: &Server, dir: &Path, args: &[&str]) -> Command {
+    command_for(server, dir, "octo-org/tool", args)
+}
+
+fn command_for(server: &Server, dir: &Path, repo: &str, args: &[&str]) -> Command {
     let mut cmd = Command::new(BIN);
     cmd.current_dir(dir)
-        .args(["--api-url", &server.api_url(), "--repo", "octo-org/tool"])
+        .args(["--api-url", &server.api_url(), "--repo", repo])
         .args(args)
         .env("GITHUB_TOKEN", &server.config().token)
         .env("RELKIT_UPLOAD_RETRY_BASE", "20ms")
@@ -687,4 +691,68 @@ fn action_uploads_and_exports_outputs() {
         .log()
         .replace(&format!("::add-mask::{}", server.config().token), "")
         .contains(&server.config().token));
+}
+
+#[test]
+fn unknown_repository_names_the_permission() {
+    let server = Server::start(Config::default());
+    let dir = workspace();
+    let out = command_for(
+        &server,
+        dir.path(),
+        "octo-org/missing",
+        &["--tag", "v1", "dist/"],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let host = server.addr.to_string();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "asset-upload: GET http://{host}/api/v3/repos/octo-org/missing/releases?per_page=100: 404 Not Found: octo-org/missing does not exist or the token cannot see it; check --repo and give the token `contents: write` on it (in a workflow: `permissions: contents: write`)\n"
+        )
+    );
+}
+
+#[test]
+fn a_release_past_1000_assets_is_refused_before_any_write() {
+    let server = Server::start(Config::default());
+    let dir = workspace();
+    let rel = server.add_release("v1", false);
+    for i in 0..999 {
+        server.add_asset(rel, &format!("old-{i}.txt"), b"x", "uploaded");
+    }
+    let out = run(&server, dir.path(), &["--tag", "v1", "dist/"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("the release has 999 assets and 3 more would exceed GitHub's limit of 1000"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(writes(&server), Vec::<String>::new());
+}
+
+#[test]
+fn actions_log_has_a_line_per_asset_at_start_and_end() {
+    let server = Server::start(Config::default());
+    let dir = workspace();
+    let out = command(&server, dir.path(), &["--tag", "v1", "dist/SHA256SUMS"])
+        .env("GITHUB_ACTIONS", "true")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| !l.starts_with("::add-mask::"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    assert_eq!(lines[0], "asset-upload: SHA256SUMS: uploading 31 B");
+    assert!(
+        lines[1].starts_with("asset-upload: SHA256SUMS: done (31 B in ")
+            && lines[1].ends_with("/s)"),
+        "{stderr}"
+    );
 }
