@@ -756,3 +756,40 @@ fn actions_log_has_a_line_per_asset_at_start_and_end() {
         "{stderr}"
     );
 }
+
+#[test]
+fn racing_jobs_that_both_created_a_draft_converge_on_the_oldest() {
+    let server = Server::start(Config {
+        duplicate_drafts: true,
+        ..Config::default()
+    });
+    let dir = workspace();
+    fs::create_dir(dir.path().join("linux")).unwrap();
+    fs::create_dir(dir.path().join("mac")).unwrap();
+    fs::write(
+        dir.path().join("linux/tool-linux.tar.gz"),
+        pattern(100_000, 3),
+    )
+    .unwrap();
+    fs::write(dir.path().join("mac/tool-mac.tar.gz"), pattern(100_000, 4)).unwrap();
+    // The other job's draft is created just after this job looked for one.
+    server.inject(Some(Method::GET), "/releases?", Fault::StaleList, 1);
+    let other = server.add_release("v5", true);
+    server.add_asset(other, "tool-mac.tar.gz", &pattern(100_000, 4), "uploaded");
+    let out = run(&server, dir.path(), &["--tag", "v5", "--draft", "linux/"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let releases = server.releases();
+    assert_eq!(releases.len(), 1, "{releases:#?}");
+    assert_eq!(releases[0].id, other);
+    assert!(
+        writes(&server).iter().any(|w| w.starts_with(&format!(
+            "DELETE /api/v3/repos/octo-org/tool/releases/{}",
+            other + 2
+        ))),
+        "this job's own duplicate draft was deleted: {:#?}",
+        writes(&server)
+    );
+    let mut names: Vec<&str> = releases[0].assets.iter().map(|a| a.name.as_str()).collect();
+    names.sort();
+    assert_eq!(names, vec!["tool-linux.tar.gz", "tool-mac.tar.gz"]);
+}

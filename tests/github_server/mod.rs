@@ -40,6 +40,9 @@ pub struct Config {
     pub immutable_on_publish: bool,
     /// Include the `digest` field on assets (GitHub added it in 2025; GHES may lack it).
     pub digests: bool,
+    /// Let a draft be created for a tag whose only releases are drafts (github.com does: drafts
+    /// have no tag yet), instead of answering 422 `already_exists`.
+    pub duplicate_drafts: bool,
 }
 
 impl Default for Config {
@@ -52,6 +55,7 @@ impl Default for Config {
             max_per_page: 100,
             immutable_on_publish: false,
             digests: true,
+            duplicate_drafts: false,
         }
     }
 }
@@ -75,6 +79,9 @@ pub enum Fault {
     Starter,
     /// Wait this long before handling the request normally.
     Slow(Duration),
+    /// List releases: answer as if there were none yet (a lagging read replica, or another
+    /// job's release created just after this one looked).
+    StaleList,
 }
 
 /// A fault and which requests it hits.
@@ -82,7 +89,7 @@ pub enum Fault {
 pub struct FaultRule {
     /// HTTP method, or any.
     pub method: Option<Method>,
-    /// A substring of the path.
+    /// A substring of the path and query.
     pub path_contains: String,
     /// The fault.
     pub fault: Fault,
@@ -513,7 +520,11 @@ async fn route(shared: &Shared, killer: &Killer, req: Request) -> Response {
         );
     }
 
-    let fault = take_fault(shared, &method, &path);
+    let path_and_query = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| path.clone(), |p| p.as_str().to_string());
+    let fault = take_fault(shared, &method, &path_and_query);
     match &fault {
         Some(Fault::Status(code)) => return error(*code, "Server Error", None),
         Some(Fault::SecondaryRateLimit { retry_after }) => {
@@ -570,7 +581,8 @@ async fn route(shared: &Shared, killer: &Killer, req: Request) -> Response {
             }
         }
         (&Method::GET, ["releases"]) => {
-            let mut all: Vec<&ReleaseRec> = state.releases.iter().collect();
+            let stale = matches!(fault, Some(Fault::StaleList));
+            let mut all: Vec<&ReleaseRec> = state.releases.iter().filter(|_| !stale).collect();
             all.sort_by_key(|r| std::cmp::Reverse(r.id));
             let items: Vec<Value> = all
                 .iter()
@@ -594,7 +606,11 @@ async fn route(shared: &Shared, killer: &Killer, req: Request) -> Response {
                     ),
                 );
             };
-            let exists = state.releases.iter().any(|r| r.tag == tag);
+            let draft = body["draft"].as_bool().unwrap_or(false);
+            let exists = state
+                .releases
+                .iter()
+                .any(|r| r.tag == tag && !(config.duplicate_drafts && draft && r.draft));
             if matches!(fault, Some(Fault::AlreadyExists)) && !exists {
                 new_release(
                     &mut state,
