@@ -75,7 +75,8 @@ pub enum Fault {
     /// Create release: another job creates the release first; this request gets 422
     /// `already_exists`.
     AlreadyExists,
-    /// Upload: the body is read but the asset stays `starter` and the answer is 502.
+    /// Upload: the body is read but the asset stays an empty `starter` and the answer is 502, as
+    /// GitHub documents for an upstream failure.
     Starter,
     /// Wait this long before handling the request normally.
     Slow(Duration),
@@ -914,13 +915,15 @@ async fn upload(
     let Some((i, j)) = find_asset(&state, &asset_id.to_string()) else {
         return error(404, "Not Found", None);
     };
+    if matches!(fault, Some(Fault::Starter)) {
+        // "When an upstream failure occurs, you will receive a 502 Bad Gateway status. This may
+        // leave an empty asset with a state of starter." (Upload a release asset, REST docs)
+        return error(502, "Bad Gateway", None);
+    }
     let asset = &mut state.releases[i].assets[j];
     asset.size = received;
     asset.digest = format!("sha256:{}", hex(&hasher.finalize()));
     asset.data = data;
-    if matches!(fault, Some(Fault::Starter)) {
-        return error(502, "Server Error", None);
-    }
     asset.state = "uploaded".to_string();
     *state.completed_uploads.entry(name.clone()).or_default() += 1;
     let r = &state.releases[i];
