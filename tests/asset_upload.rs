@@ -327,13 +327,21 @@ fn every_fault_recovers_and_uploads_each_asset_once() {
             "secondary rate limit",
             Some(Method::POST),
             "/api/uploads/",
-            Fault::SecondaryRateLimit { retry_after: 1 },
+            Fault::SecondaryRateLimit {
+                retry_after: Some(1),
+            },
         ),
         (
-            "secondary rate limit on create",
+            "secondary rate limit on create, no retry-after (waits the floor)",
             Some(Method::POST),
             "/releases",
-            Fault::SecondaryRateLimit { retry_after: 1 },
+            Fault::SecondaryRateLimit { retry_after: None },
+        ),
+        (
+            "primary rate limit until x-ratelimit-reset",
+            Some(Method::GET),
+            "/assets",
+            Fault::PrimaryRateLimit { reset_in: 1 },
         ),
         (
             "starter left by upload",

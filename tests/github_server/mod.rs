@@ -67,10 +67,17 @@ pub enum Fault {
     Status(u16),
     /// Read about half of the request body, then reset the connection (uploads).
     ResetMidBody,
-    /// 403 secondary rate limit with `retry-after: N`.
+    /// 403 secondary rate limit, with `retry-after: N` or (None) without it, when clients must
+    /// wait at least a minute.
     SecondaryRateLimit {
         /// Seconds in `retry-after`.
-        retry_after: u64,
+        retry_after: Option<u64>,
+    },
+    /// 403 primary rate limit: `x-ratelimit-remaining: 0` and `x-ratelimit-reset` this many
+    /// seconds from now.
+    PrimaryRateLimit {
+        /// Seconds until the reset.
+        reset_in: u64,
     },
     /// Create release: another job creates the release first; this request gets 422
     /// `already_exists`.
@@ -534,8 +541,22 @@ async fn route(shared: &Shared, killer: &Killer, req: Request) -> Response {
                 "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID.",
                 None,
             );
-            resp.headers_mut()
-                .insert("retry-after", HeaderValue::from(*retry_after));
+            if let Some(secs) = retry_after {
+                resp.headers_mut()
+                    .insert("retry-after", HeaderValue::from(*secs));
+            }
+            return resp;
+        }
+        Some(Fault::PrimaryRateLimit { reset_in }) => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            let mut resp = error(403, "API rate limit exceeded for installation ID 1.", None);
+            let headers = resp.headers_mut();
+            headers.insert("x-ratelimit-limit", HeaderValue::from(5000));
+            headers.insert("x-ratelimit-remaining", HeaderValue::from(0));
+            headers.insert("x-ratelimit-reset", HeaderValue::from(now + reset_in));
             return resp;
         }
         Some(Fault::Slow(d)) => tokio::time::sleep(*d).await,
