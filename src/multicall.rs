@@ -19,7 +19,11 @@ pub struct ToolEntry {
 }
 
 /// Every tool, in the order `relkit --help` lists them.
-pub const TOOLS: &[ToolEntry] = &[];
+pub const TOOLS: &[ToolEntry] = &[ToolEntry {
+    name: "smoke-check",
+    about: "Smoke-test a build: run it, wait for health, probe it, stop it cleanly",
+    main: crate::smoke::main,
+}];
 
 /// Finds a tool by name.
 pub fn find(name: &str) -> Option<&'static ToolEntry> {
