@@ -58,11 +58,14 @@ impl fmt::Display for PortSpec {
     }
 }
 
-/// Whether nothing listens on `port`: binding the IPv4 wildcard conflicts with any IPv4 listener
-/// on that port, and the IPv6 wildcard (dual-stack on Linux) with IPv6 ones. A machine without
+/// Whether nothing listens on `port`: binding the IPv4 loopback and wildcard conflicts with any
+/// IPv4 listener on that port, and the IPv6 wildcard (dual-stack on Linux) with IPv6 ones. A machine without
 /// IPv6 only answers for IPv4.
 pub fn is_free(port: u16) -> bool {
-    if TcpListener::bind((Ipv4Addr::UNSPECIFIED, port)).is_err() {
+    // Loopback first: some systems (Windows) let the wildcard bind over a loopback listener.
+    if TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_err()
+        || TcpListener::bind((Ipv4Addr::UNSPECIFIED, port)).is_err()
+    {
         return false;
     }
     match TcpListener::bind((Ipv6Addr::UNSPECIFIED, port)) {

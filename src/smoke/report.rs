@@ -310,17 +310,6 @@ pub fn check_text(check: &CheckReport, style: &Style) -> String {
             p.url, p.attempt.detail, p.attempt.latency_ms, p.expected
         ));
     }
-    if check.kind == Kind::Serve {
-        if let Some(exit) = check.exit {
-            if check
-                .shutdown
-                .as_ref()
-                .map_or(true, |s| s.how == StopHow::AlreadyExited)
-            {
-                body.push(format!("the command ended: {exit}"));
-            }
-        }
-    }
     if let Some(s) = &check.shutdown {
         body.push(shutdown_text(s));
     }
