@@ -33,16 +33,16 @@ pub struct Policy {
 impl Policy {
     /// The wait after an attempt that ended `elapsed` after the start of the check.
     ///
-    /// Waiting for a service to come up, the wait is a tenth of the time waited so far, between
-    /// [`FIRST_DELAY`] and `interval`: detection lags readiness by at most ~10 % (and at least
-    /// the 50 ms floor) while a slow service is not hammered. With a failure threshold the user
+    /// Waiting for a service to come up, the wait is a twentieth of the time waited so far,
+    /// between [`FIRST_DELAY`] and `interval`: detection lags readiness by at most 5 % (and at
+    /// most the 50 ms floor during the first second) while a slow service is not hammered. With a failure threshold the user
     /// counts retries of something that should already be up (a deployment), so they are spaced
     /// a full `interval` apart.
     pub fn delay(&self, elapsed: Duration) -> Duration {
         if self.failure_threshold.is_some() {
             return self.interval;
         }
-        (elapsed / 10).clamp(FIRST_DELAY.min(self.interval), self.interval)
+        (elapsed / 20).clamp(FIRST_DELAY.min(self.interval), self.interval)
     }
 }
 
@@ -234,9 +234,10 @@ mod tests {
         let p = policy();
         assert_eq!(p.delay(Duration::ZERO), FIRST_DELAY);
         assert_eq!(p.delay(Duration::from_millis(300)), FIRST_DELAY);
+        assert_eq!(p.delay(Duration::from_millis(900)), FIRST_DELAY);
         assert_eq!(
             p.delay(Duration::from_millis(2000)),
-            Duration::from_millis(200)
+            Duration::from_millis(100)
         );
         assert_eq!(p.delay(Duration::from_secs(60)), p.interval);
         let tiny = Policy {

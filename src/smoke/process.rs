@@ -183,6 +183,7 @@ pub fn spawn(options: SpawnOptions) -> io::Result<Child> {
     let mut child = command.spawn()?;
     let started = Instant::now();
     let pid = child.id();
+    remember(pid);
     let captured = Arc::new(Mutex::new(Captured {
         tail_lines: options.tail_lines,
         log: options.log,
@@ -350,6 +351,7 @@ impl Drop for Child {
         if group_alive(self) {
             force_kill(self);
         }
+        forget(self.pid);
     }
 }
 
@@ -377,11 +379,11 @@ impl Child {
         let took_ms = u64::try_from(begun.elapsed().as_millis()).unwrap_or(u64::MAX);
         // The watcher reports the leader's exit status once it has reaped it.
         self.wait_exit(Duration::from_millis(500));
-        Shutdown {
-            how,
-            took_ms,
-            left: left_in_group(self),
+        let left = left_in_group(self);
+        if left.is_empty() {
+            forget(self.pid);
         }
+        Shutdown { how, took_ms, left }
     }
 }
 
@@ -410,12 +412,67 @@ mod unix {
     use std::sync::mpsc::Sender;
     use std::thread;
 
+    use std::sync::atomic::{AtomicI32, Ordering};
+    use std::sync::Once;
+
     use nix::errno::Errno;
-    use nix::sys::signal::{killpg, Signal};
+    use nix::sys::signal::{killpg, sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
     use nix::sys::wait::{waitpid, WaitStatus};
     use nix::unistd::Pid;
 
     use super::{Child, Event, ExitInfo, LeftProcess};
+
+    /// Process groups started and not yet gone, for the signal handler.
+    static GROUPS: [AtomicI32; 16] = [const { AtomicI32::new(0) }; 16];
+    static HANDLERS: Once = Once::new();
+
+    /// Remembers a started group so that smoke-check being interrupted or terminated (Ctrl-C,
+    /// a cancelled job) passes SIGTERM on to it instead of leaving the service running.
+    pub fn remember(pid: u32) {
+        let pgid = i32::try_from(pid).unwrap_or(0);
+        for slot in &GROUPS {
+            if slot
+                .compare_exchange(0, pgid, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok()
+            {
+                break;
+            }
+        }
+        HANDLERS.call_once(|| {
+            let action = SigAction::new(
+                SigHandler::Handler(on_signal),
+                SaFlags::SA_RESETHAND,
+                SigSet::empty(),
+            );
+            for signal in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP] {
+                // SAFETY: `on_signal` only loads atomics and calls kill(2) and raise(3), which
+                // are async-signal-safe.
+                let _ = unsafe { sigaction(signal, &action) };
+            }
+        });
+    }
+
+    /// Forgets a group that is gone.
+    pub fn forget(pid: u32) {
+        let pgid = i32::try_from(pid).unwrap_or(0);
+        for slot in &GROUPS {
+            let _ = slot.compare_exchange(pgid, 0, Ordering::SeqCst, Ordering::SeqCst);
+        }
+    }
+
+    extern "C" fn on_signal(signal: nix::libc::c_int) {
+        for slot in &GROUPS {
+            let pgid = slot.load(Ordering::SeqCst);
+            if pgid > 0 {
+                let _ = killpg(Pid::from_raw(pgid), Signal::SIGTERM);
+            }
+        }
+        // The handler was reset to the default on entry (SA_RESETHAND): end the way the signal
+        // would have ended smoke-check without it.
+        if let Ok(signal) = Signal::try_from(signal) {
+            let _ = nix::sys::signal::raise(signal);
+        }
+    }
 
     pub fn new_group(command: &mut Command) {
         // Orphaned grandchildren are re-parented to this process instead of init, so the watcher
@@ -529,6 +586,12 @@ mod windows {
     pub fn new_group(command: &mut Command) {
         command.creation_flags(CREATE_NEW_PROCESS_GROUP);
     }
+
+    /// Nothing to do: the job object of the runner ends the tree with smoke-check.
+    pub fn remember(_pid: u32) {}
+
+    /// Nothing to do, as for [`remember`].
+    pub fn forget(_pid: u32) {}
 
     pub fn watch(mut child: std::process::Child, tx: Sender<Event>) {
         thread::spawn(move || {
