@@ -19,11 +19,10 @@ pub struct ToolEntry {
 }
 
 /// Every tool, in the order `relkit --help` lists them.
-pub const TOOLS: &[ToolEntry] = &[ToolEntry {
-    name: "smoke-check",
-    about: "Smoke-test a build: run it, wait for health, probe it, stop it cleanly",
-    main: crate::smoke::main,
-}];
+pub const TOOLS: &[ToolEntry] = &[
+    ToolEntry { name: "smoke-check", about: "Smoke-test a build: run it, wait for health, probe it, stop it cleanly", main: crate::smoke::main },
+    ToolEntry { name: "artifact-check", about: "Verify release artifacts: presence, size, architecture, archive and package contents, versions", main: crate::artifact::main },
+];
 
 /// Finds a tool by name.
 pub fn find(name: &str) -> Option<&'static ToolEntry> {

@@ -6,6 +6,8 @@
 //! and unit-tests the library on CI).
 #![cfg(unix)]
 
+mod harness;
+
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
@@ -898,5 +900,85 @@ fn inside_actions_a_failure_is_an_error_annotation() {
             "::error title=smoke-check tcp::127.0.0.1:{closed}: 1 failed attempts \
              (--failure-threshold/--retries); last: connection refused\n"
         )
+    );
+}
+
+// ---------------------------------------------------------------- the composite action
+
+#[test]
+fn the_action_serves_probes_and_stops() {
+    let workspace = tempfile::tempdir().unwrap();
+    let result = harness::Action::load("actions/smoke-check")
+        .workspace(workspace.path())
+        .input("check", "serve")
+        .input(
+            "command",
+            "python3 -m http.server {port} --bind 127.0.0.1\n",
+        )
+        .input("health", "/")
+        .input("probes", "/=200\n/nope=404")
+        .input("ready-timeout", "30s")
+        .run()
+        .unwrap();
+    assert!(result.success, "{result}");
+    assert_eq!(result.outputs["passed"], "true");
+    assert!(
+        result.outputs["ready-ms"].parse::<u64>().is_ok(),
+        "{result}"
+    );
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(&result.outputs["report"]).unwrap()).unwrap();
+    let check = &report["checks"][0];
+    assert_eq!(check["probes"].as_array().unwrap().len(), 2);
+    assert_eq!(check["shutdown"]["how"], "graceful");
+    assert!(
+        result
+            .summary
+            .starts_with("### smoke-check: all checks passed\n"),
+        "{}",
+        result.summary
+    );
+}
+
+#[test]
+fn action_inputs_are_data_not_shell() {
+    let workspace = tempfile::tempdir().unwrap();
+    let action = || {
+        harness::Action::load("actions/smoke-check")
+            .workspace(workspace.path())
+            .input("check", "run")
+    };
+    // One line: split on whitespace, nothing expanded.
+    let result = action()
+        .input("command", "echo $(touch pwned) ; `touch pwned2` $HOME")
+        .input("expect-stdout", "\"; touch pwned3 #")
+        .run()
+        .unwrap();
+    assert!(!result.success, "{result}");
+    assert_eq!(result.outputs["passed"], "false");
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(&result.outputs["report"]).unwrap()).unwrap();
+    assert_eq!(
+        report["checks"][0]["command"],
+        serde_json::json!(["echo", "$(touch", "pwned)", ";", "`touch", "pwned2`", "$HOME"])
+    );
+    // Several lines: one argument each.
+    let result = action()
+        .input("command", "sh\n-c\necho \"$0\" >/dev/null; echo ok")
+        .input("expect-stdout", "^ok$")
+        .run()
+        .unwrap();
+    assert!(result.success, "{result}");
+    let names: Vec<String> = std::fs::read_dir(workspace.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.starts_with("pwned")), "{names:?}");
+
+    let result = action().input("check", "rm -rf /").run().unwrap();
+    assert!(!result.success);
+    assert_eq!(
+        result.errors(),
+        vec!["input 'check' must be run, http, tcp or serve (or give 'checks'), got 'rm -rf /'"]
     );
 }

@@ -38,7 +38,7 @@ pub use report::{CheckReport, Report};
   smoke-check http http://localhost:8000/api/health --json status=ok --timeout 20s
   smoke-check http https://staging.example.com/health --max-latency 2s --retries 3
   smoke-check tcp localhost:5432 localhost:6379
-  smoke-check serve --port 8000-8010 --health /api/health --probe /api/version=200 -- ./dist/app --port {port}
+  smoke-check serve --port 8000-8010 --health /api/health -- ./dist/app --port {port}
   smoke-check --checks smoke.toml --report smoke-report.json
 
   Exit status 3 also means the command could not be started or no port was free."
@@ -103,7 +103,8 @@ pub struct RunArgs {
         allow_negative_numbers = true
     )]
     pub expect_exit: i32,
-    /// A regex stdout must match.
+    /// A regex stdout must match (the whole output without its final newline; `(?m)` makes `^`
+    /// and `$` match at every line).
     #[arg(long, value_name = "REGEX", value_parser = parse_regex)]
     pub expect_stdout: Option<Regex>,
     /// A regex stderr must match.
@@ -146,7 +147,8 @@ pub struct HttpArgs {
     /// A regex the body must match.
     #[arg(long, value_name = "REGEX", value_parser = parse_regex)]
     pub body: Option<Regex>,
-    /// A JSON field of the body (dotted path, e.g. checks.db.ok) must equal VALUE.
+    /// A JSON field of the body (dotted path, e.g. checks.db.ok) must equal VALUE. (For a JSON
+    /// report, put --json before `http`: smoke-check --json http URL.)
     #[arg(long = "json", value_name = "FIELD=VALUE")]
     pub json_fields: Vec<JsonExpect>,
     /// A request header (its value is never printed).
