@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::process::{self, SpawnOptions, StopHow};
-use super::report::{command_line, CheckReport, Expectation, Kind};
+use super::report::{lossy, CheckReport, Expectation, Kind};
 use super::{start_error, Error, RunArgs};
 use crate::cli::human_duration;
 
@@ -25,10 +25,7 @@ impl Plan {
     /// Validates the arguments.
     pub fn new(args: &RunArgs) -> Result<Plan, Error> {
         Ok(Plan {
-            name: args
-                .name
-                .clone()
-                .unwrap_or_else(|| command_line(&args.command)),
+            name: args.launch.label(),
             args: args.clone(),
         })
     }
@@ -36,20 +33,20 @@ impl Plan {
     /// Runs the command and checks what came.
     pub fn execute(self) -> Result<CheckReport, Error> {
         let args = self.args;
+        let launch = &args.launch;
         let mut child = process::spawn(SpawnOptions {
-            command: args.command.clone(),
-            env: args.env.iter().map(|(k, v)| (k.into(), v.into())).collect(),
-            tail_lines: args.tail,
+            command: launch.command.clone(),
+            env: launch
+                .env
+                .iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+            tail_lines: launch.tail,
             ..SpawnOptions::default()
         })
-        .map_err(|e| start_error(&args.command, e))?;
+        .map_err(|e| start_error(&launch.command, e))?;
         let mut check = CheckReport::new(Kind::Run, self.name);
-        check.command = Some(
-            args.command
-                .iter()
-                .map(|a| a.to_string_lossy().into_owned())
-                .collect(),
-        );
+        check.command = Some(lossy(&launch.command));
         check.pid = Some(child.pid());
         let exit = child.wait_exit(args.timeout);
         if exit.is_some() {

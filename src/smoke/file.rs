@@ -210,13 +210,13 @@ retries = 3
             panic!("{commands:?}")
         };
         assert_eq!(
-            serve.command,
+            serve.launch.command,
             vec![OsString::from("./app"), "--port".into(), "{port}".into()]
         );
         assert_eq!(serve.port, Some(crate::smoke::PortSpec::Range(8000, 8010)));
         assert_eq!(serve.probe.len(), 2);
         assert_eq!(
-            serve.env,
+            serve.launch.env,
             vec![("RUST_LOG".to_string(), "info".to_string())]
         );
         assert!(serve.require_graceful);

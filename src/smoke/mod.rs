@@ -92,6 +92,40 @@ pub struct PollArgs {
     pub failure_threshold: Option<u32>,
 }
 
+/// What `run` and `serve` start, and how it is reported.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Launch {
+    /// Extra environment for the command (`serve`: `{port}` in a value is replaced).
+    #[arg(long, value_name = "K=V", value_parser = parse_env)]
+    pub env: Vec<(String, String)>,
+    /// Lines of output shown on failure.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub tail: usize,
+    /// A label for reports.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Output options.
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// The command and its arguments.
+    #[arg(
+        value_name = "CMD",
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub command: Vec<OsString>,
+}
+
+impl Launch {
+    /// The label of the check: `--name`, or the command line.
+    fn label(&self) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| report::command_line(&self.command))
+    }
+}
+
 /// `smoke-check run`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct RunArgs {
@@ -113,26 +147,9 @@ pub struct RunArgs {
     /// Kill the command (its whole process group) after this long.
     #[arg(long, value_name = "DUR", default_value = "60s", value_parser = parse_duration)]
     pub timeout: Duration,
-    /// Extra environment for the command.
-    #[arg(long, value_name = "K=V", value_parser = parse_env)]
-    pub env: Vec<(String, String)>,
-    /// Lines of output shown on failure.
-    #[arg(long, value_name = "N", default_value_t = 20)]
-    pub tail: usize,
-    /// A label for reports.
-    #[arg(long)]
-    pub name: Option<String>,
-    /// Output options.
+    /// The command.
     #[command(flatten)]
-    pub output: OutputArgs,
-    /// The command and its arguments.
-    #[arg(
-        value_name = "CMD",
-        required = true,
-        trailing_var_arg = true,
-        allow_hyphen_values = true
-    )]
-    pub command: Vec<OsString>,
+    pub launch: Launch,
 }
 
 /// `smoke-check http`.
@@ -255,29 +272,12 @@ pub struct ServeArgs {
     /// Copy the service's output to FILE.
     #[arg(long, value_name = "FILE")]
     pub log: Option<PathBuf>,
-    /// Extra environment for the service (`{port}` is replaced).
-    #[arg(long, value_name = "K=V", value_parser = parse_env)]
-    pub env: Vec<(String, String)>,
-    /// Lines of output shown on failure.
-    #[arg(long, value_name = "N", default_value_t = 20)]
-    pub tail: usize,
     /// Polling options of the health check.
     #[command(flatten)]
     pub poll: PollArgs,
-    /// A label for reports.
-    #[arg(long)]
-    pub name: Option<String>,
-    /// Output options.
+    /// The command.
     #[command(flatten)]
-    pub output: OutputArgs,
-    /// The command and its arguments.
-    #[arg(
-        value_name = "CMD",
-        required = true,
-        trailing_var_arg = true,
-        allow_hyphen_values = true
-    )]
-    pub command: Vec<OsString>,
+    pub launch: Launch,
 }
 
 fn parse_regex(s: &str) -> Result<Regex, String> {
@@ -420,9 +420,9 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
     };
     let json = args.output.json
         || commands.iter().any(|c| match c {
-            Command::Run(a) => a.output.json,
+            Command::Run(a) => a.launch.output.json,
             Command::Tcp(a) => a.output.json,
-            Command::Serve(a) => a.output.json,
+            Command::Serve(a) => a.launch.output.json,
             Command::Http(_) => false,
         });
     // Everything is validated before anything runs.
@@ -556,7 +556,10 @@ mod tests {
             panic!()
         };
         assert_eq!(run.expect_exit, -1);
-        assert_eq!(run.command, vec![OsString::from("app"), "--version".into()]);
+        assert_eq!(
+            run.launch.command,
+            vec![OsString::from("app"), "--version".into()]
+        );
     }
 
     #[test]

@@ -401,9 +401,9 @@ fn wait_gone(child: &mut Child, timeout: Duration) -> bool {
 }
 
 #[cfg(unix)]
-use unix::*;
+use self::unix::*;
 #[cfg(windows)]
-use windows::*;
+use self::windows::*;
 
 #[cfg(unix)]
 mod unix {

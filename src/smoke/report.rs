@@ -170,6 +170,14 @@ impl Report {
     }
 }
 
+/// A command as text for the report (lossy only for arguments that are not Unicode).
+pub fn lossy(command: &[OsString]) -> Vec<String> {
+    command
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect()
+}
+
 /// A command line for people, arguments with spaces or quotes in single quotes.
 pub fn command_line(command: &[OsString]) -> String {
     command

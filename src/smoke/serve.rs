@@ -10,7 +10,7 @@ use super::poll::{self, Attempt, Outcome, Verdict, Wake};
 use super::port::{self, PortSpec};
 use super::probe::{HttpProbe, TcpProbe};
 use super::process::{self, Child, Event, SpawnOptions, StopHow};
-use super::report::{command_line, CheckReport, Kind, ProbeReport};
+use super::report::{lossy, CheckReport, Kind, ProbeReport};
 use super::wait::{policy, record, validate_url};
 use super::{start_error, Error, ServeArgs};
 use crate::cli::human_duration;
@@ -81,10 +81,7 @@ impl Plan {
             ));
         }
         Ok(Plan {
-            name: args
-                .name
-                .clone()
-                .unwrap_or_else(|| command_line(&args.command)),
+            name: args.launch.label(),
             args: args.clone(),
         })
     }
@@ -101,14 +98,15 @@ impl Plan {
             Some(p) => port::substitute(s, p),
             None => s.clone(),
         };
-        let command: Vec<OsString> = args.command.iter().map(sub).collect();
+        let command: Vec<OsString> = args.launch.command.iter().map(sub).collect();
         let mut env: Vec<(OsString, OsString)> = args
+            .launch
             .env
             .iter()
             .map(|(k, v)| (k.into(), sub(&v.into())))
             .collect();
         if let Some(p) = port {
-            if !args.env.iter().any(|(k, _)| k == "PORT") {
+            if !args.launch.env.iter().any(|(k, _)| k == "PORT") {
                 env.push(("PORT".into(), p.to_string().into()));
             }
         }
@@ -137,17 +135,12 @@ impl Plan {
             env,
             log,
             ready_line: args.ready_log.clone(),
-            tail_lines: args.tail,
+            tail_lines: args.launch.tail,
         })
         .map_err(|e| start_error(&command, e))?;
 
         let mut check = CheckReport::new(Kind::Serve, self.name);
-        check.command = Some(
-            command
-                .iter()
-                .map(|a| a.to_string_lossy().into_owned())
-                .collect(),
-        );
+        check.command = Some(lossy(&command));
         check.port = port;
         check.pid = Some(child.pid());
         let start = child.started();
@@ -220,8 +213,12 @@ impl Plan {
 
 /// Whether `{port}` appears in the command, the environment or the health URL.
 fn uses_placeholder(args: &ServeArgs) -> bool {
-    args.command.iter().any(|a| port::has_placeholder(a))
-        || args.env.iter().any(|(_, v)| v.contains(port::PLACEHOLDER))
+    args.launch.command.iter().any(|a| port::has_placeholder(a))
+        || args
+            .launch
+            .env
+            .iter()
+            .any(|(_, v)| v.contains(port::PLACEHOLDER))
         || args
             .health
             .as_deref()
