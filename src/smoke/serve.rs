@@ -11,7 +11,7 @@ use super::port::{self, PortSpec};
 use super::probe::{HttpProbe, TcpProbe};
 use super::process::{self, Child, Event, SpawnOptions, StopHow};
 use super::report::{lossy, CheckReport, Kind, ProbeReport};
-use super::wait::{policy, record, validate_url};
+use super::wait::{policy, record, redacted, validate_url};
 use super::{start_error, Error, ServeArgs};
 use crate::cli::human_duration;
 use crate::exit::FileError;
@@ -164,7 +164,7 @@ impl Plan {
         record(&mut check, outcome);
         if ready && check.ready_by.is_none() {
             check.ready_by = Some(match &readiness {
-                Readiness::Probe(p) => format!("health {}", p.url),
+                Readiness::Probe(p) => format!("health {}", redacted(&p.url)),
                 Readiness::Port(p) => format!("port {p}"),
                 Readiness::LogOnly => "log line".to_string(),
             });
@@ -295,6 +295,7 @@ fn probes(
         let url = service_url(&spec.path, port).unwrap_or_default();
         let mut probe = HttpProbe::new(url.clone());
         probe.status = spec.status.clone();
+        let url = redacted(&url);
         let begun = Instant::now();
         let seen = probe.attempt(args.poll.attempt_timeout);
         let attempt = Attempt {

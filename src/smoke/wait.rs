@@ -62,6 +62,17 @@ pub fn validate_url(text: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// A URL for reports, with any password replaced by `***`.
+pub fn redacted(text: &str) -> String {
+    match url::Url::parse(text) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some("***"));
+            url.to_string()
+        }
+        _ => text.to_string(),
+    }
+}
+
 enum Target {
     Http(Box<HttpProbe>),
     Tcp(TcpProbe),
@@ -106,7 +117,11 @@ impl Plan {
                 Method::Get => "GET",
                 Method::Head => "HEAD",
             };
-            let name = label(&args.name, args.urls.len(), format!("{method} {url}"));
+            let name = label(
+                &args.name,
+                args.urls.len(),
+                format!("{method} {}", redacted(url)),
+            );
             targets.push((name, Target::Http(Box::new(probe))));
         }
         Ok(Plan {
@@ -186,6 +201,15 @@ mod tests {
         for bad in ["localhost:8000", "ftp://x/", "http://", "/health"] {
             assert!(validate_url(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn passwords_in_urls_are_not_reported() {
+        assert_eq!(
+            redacted("https://deploy:s3cret@example.com/health"),
+            "https://deploy:***@example.com/health"
+        );
+        assert_eq!(redacted("http://localhost:1/"), "http://localhost:1/");
     }
 
     #[test]
