@@ -739,11 +739,14 @@ fn serve_leaves_no_grandchild_behind() {
         "sleep 300 & echo $! > {p}; sh -c 'sleep 301 & echo $! >> {p}'; echo ready; wait",
         p = pids.display()
     );
+    let log = dir.path().join("service.log");
     let o = smoke(&[
         "--json",
         "serve",
         "--ready-log",
         "ready",
+        "--log",
+        log.to_str().unwrap(),
         "--",
         "sh",
         "-c",
@@ -756,6 +759,7 @@ fn serve_leaves_no_grandchild_behind() {
     assert_eq!(check["shutdown"]["left"], serde_json::json!([]));
     let pgid = check["pid"].as_u64().unwrap();
     assert_eq!(in_group(pgid), Vec::<String>::new());
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), "ready\n");
     let children = std::fs::read_to_string(&pids).unwrap();
     let children: Vec<&str> = children.split_whitespace().collect();
     assert_eq!(children.len(), 2);
