@@ -350,9 +350,9 @@ fn http_fails_when_never_ready_with_the_last_error() {
         .replace_all(&out, "<n>");
     assert_eq!(
         out,
-        "FAIL  http GET http://127.0.0.1:PORT/health\n      \
-         not passed within Nms <n>; last: 503 Service Unavailable, expected 2xx\n        \
-         <n>  503 Service Unavailable, expected 2xx  Nms\n"
+        "FAIL  http GET http://127.0.0.1:PORT/health\n        \
+         <n>  503 Service Unavailable, expected 2xx  Nms\n      \
+         not passed within Nms <n>; last: 503 Service Unavailable, expected 2xx\n"
     );
 }
 
@@ -403,10 +403,10 @@ fn http_gives_up_after_its_retries() {
     assert_eq!(code(&o), 1);
     assert_eq!(
         text(&o, &[(&port.to_string(), "PORT")]),
-        "FAIL  http GET http://127.0.0.1:PORT/\n      \
+        "FAIL  http GET http://127.0.0.1:PORT/\n        \
+         #1-3  500 Internal Server Error, expected 2xx  Nms\n      \
          3 failed attempts (--failure-threshold/--retries); last: 500 Internal Server Error, \
-         expected 2xx\n        \
-         #1-3  500 Internal Server Error, expected 2xx  Nms\n"
+         expected 2xx\n"
     );
 }
 
@@ -430,10 +430,10 @@ fn http_fails_answers_slower_than_max_latency() {
     assert_eq!(code(&o), 1);
     assert_eq!(
         text(&o, &[(&port.to_string(), "PORT")]),
-        "FAIL  http GET http://127.0.0.1:PORT/\n      \
+        "FAIL  http GET http://127.0.0.1:PORT/\n        \
+         #1-2  no answer within --max-latency Nms  Nms\n      \
          2 failed attempts (--failure-threshold/--retries); last: no answer within \
-         --max-latency Nms\n        \
-         #1-2  no answer within --max-latency Nms  Nms\n"
+         --max-latency Nms\n"
     );
 }
 
@@ -814,10 +814,10 @@ expect-stdout = "^1\\."
         "PASS  http health\n      \
          ready after Nms, 1 attempts\n        \
          #1  200 OK  Nms\n\
-         FAIL  http GET http://127.0.0.1:PORT/broken\n      \
+         FAIL  http GET http://127.0.0.1:PORT/broken\n        \
+         #1  500 Internal Server Error, expected 2xx  Nms\n      \
          1 failed attempts (--failure-threshold/--retries); last: 500 Internal Server Error, \
-         expected 2xx\n        \
-         #1  500 Internal Server Error, expected 2xx  Nms\n\
+         expected 2xx\n\
          PASS  run sh -c 'echo 1.0.0'\n\
          2 of 3 checks passed\n"
     );

@@ -282,11 +282,6 @@ pub fn check_text(check: &CheckReport, style: &Style) -> String {
             body.push(format!("ready after {ms}ms{by}{attempts}"));
         }
     }
-    // A run's mismatches are listed below as expected against got; the error would repeat them.
-    let listed = check.kind == Kind::Run && check.expectations.iter().any(|e| !e.ok);
-    if let Some(error) = check.error.as_ref().filter(|_| !listed) {
-        body.push(style.bad(error));
-    }
     body.extend(
         attempt_lines(&check.attempts, 1)
             .into_iter()
@@ -314,9 +309,14 @@ pub fn check_text(check: &CheckReport, style: &Style) -> String {
             style.bad("FAIL")
         };
         body.push(format!(
-            "probe {}: {} in {}ms (expected {})  {verdict}",
-            p.url, p.attempt.detail, p.attempt.latency_ms, p.expected
+            "probe {}: {} in {}ms  {verdict}",
+            p.url, p.attempt.detail, p.attempt.latency_ms
         ));
+    }
+    // A run's mismatches are listed above as expected against got; the error would repeat them.
+    let listed = check.kind == Kind::Run && check.expectations.iter().any(|e| !e.ok);
+    if let Some(error) = check.error.as_ref().filter(|_| !listed) {
+        body.push(style.bad(error));
     }
     if let Some(s) = &check.shutdown {
         body.push(shutdown_text(s));
