@@ -320,6 +320,33 @@ fn a_command_that_cannot_start_exits_3() {
     );
 }
 
+#[test]
+fn a_port_in_use_exits_3() {
+    let taken = TcpListener::bind("0.0.0.0:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let o = smoke(&["serve", "--port", &port, "--", "sleep", "30"]);
+    assert_eq!(code(&o), 3);
+    assert_eq!(
+        text(&o, &[(&port, "PORT")]),
+        "FAIL  serve sleep 30\n      port PORT is in use; pass a range such as --port PORT-\
+         {} or --port auto\n"
+            .replace("{}", &(port.parse::<u16>().unwrap() + 10).to_string())
+    );
+}
+
+#[test]
+fn relkit_runs_it_by_name() {
+    let o = Command::new(env!("CARGO_BIN_EXE_relkit"))
+        .args(["smoke-check", "--version"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0);
+    assert_eq!(
+        stdout(&o),
+        format!("smoke-check {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
+
 // ---------------------------------------------------------------- http
 
 #[test]
