@@ -53,7 +53,7 @@ pub struct Args {
     #[arg(long, value_name = "FILE", env = "SMOKE_CHECK_CHECKS")]
     pub checks: Option<PathBuf>,
     /// Also write the JSON report to FILE (inside Actions it is always written, by default to
-    /// $RUNNER_TEMP/smoke-check-report.json, and its path is the `report` output).
+    /// $RUNNER_TEMP/smoke-check-report-PID.json, and its path is the `report` output).
     #[arg(long, value_name = "FILE", env = "SMOKE_CHECK_REPORT", global = true)]
     pub report: Option<PathBuf>,
     /// Output options.
@@ -453,7 +453,8 @@ fn publish(report: &Report, path: Option<PathBuf>, json: bool, ctx: &mut Ctx) ->
                 .filter(|t| !t.is_empty())
                 .map(PathBuf::from)
                 .unwrap_or_else(std::env::temp_dir)
-                .join("smoke-check-report.json")
+                // One file per run: a job may smoke-check several times.
+                .join(format!("smoke-check-report-{}.json", std::process::id()))
         })
     });
     if let Some(path) = &path {
