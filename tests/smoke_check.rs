@@ -193,6 +193,19 @@ fn in_group(pgid: u64) -> Vec<String> {
     found
 }
 
+/// The processes of group `pgid` that still run (zombies left for a non-reaping PID 1 do not).
+fn running_in_group(pgid: u64) -> Vec<String> {
+    in_group(pgid)
+        .into_iter()
+        .filter(|stat| {
+            let state = stat
+                .rfind(')')
+                .and_then(|i| stat[i + 1..].split_whitespace().next());
+            state != Some("Z")
+        })
+        .collect()
+}
+
 fn pid_exists(pid: &str) -> bool {
     Path::new("/proc").join(pid).exists()
 }
@@ -796,6 +809,45 @@ fn serve_leaves_no_grandchild_behind() {
             "process {pid} is still in the process table"
         );
     }
+}
+
+#[test]
+fn a_terminated_smoke_check_stops_its_service() {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("pid");
+    let script = format!("echo $$ > {}; sleep 300", pid_file.display());
+    let mut child = Command::new(BIN)
+        .args(["serve", "--ready-log", "never", "--ready-timeout", "60s"])
+        .args(["--", "sh", "-c", &script])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut service = String::new();
+    for _ in 0..500 {
+        service = std::fs::read_to_string(&pid_file).unwrap_or_default();
+        if service.ends_with('\n') {
+            break;
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+    let pgid: u64 = service.trim().parse().unwrap();
+    assert!(!running_in_group(pgid).is_empty());
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert_eq!(child.wait().unwrap().signal(), Some(15));
+    let mut left = running_in_group(pgid);
+    for _ in 0..250 {
+        if left.is_empty() {
+            break;
+        }
+        thread::sleep(Duration::from_millis(20));
+        left = running_in_group(pgid);
+    }
+    assert_eq!(left, Vec::<String>::new());
 }
 
 // ---------------------------------------------------------------- checks file, Actions

@@ -42,6 +42,7 @@ impl Plan {
                 .map(|(k, v)| (k.into(), v.into()))
                 .collect(),
             tail_lines: launch.tail,
+            keep_output: true,
             ..SpawnOptions::default()
         })
         .map_err(|e| start_error(&launch.command, e))?;

@@ -36,6 +36,9 @@ pub struct SpawnOptions {
     pub ready_line: Option<Regex>,
     /// How many last lines of output to keep for reports.
     pub tail_lines: usize,
+    /// Keep all of stdout and stderr (up to 8 MiB each), for `--expect-stdout`; a service's
+    /// output is only kept as its tail.
+    pub keep_output: bool,
 }
 
 /// How a process ended.
@@ -124,17 +127,20 @@ struct Captured {
     stderr: Vec<u8>,
     tail: VecDeque<String>,
     tail_lines: usize,
+    keep_output: bool,
     log: Option<File>,
 }
 
 impl Captured {
     fn push(&mut self, stream: Stream, raw: &[u8], line: String) {
-        let buf = match stream {
-            Stream::Stdout => &mut self.stdout,
-            Stream::Stderr => &mut self.stderr,
-        };
-        let room = OUTPUT_LIMIT.saturating_sub(buf.len());
-        buf.extend_from_slice(&raw[..raw.len().min(room)]);
+        if self.keep_output {
+            let buf = match stream {
+                Stream::Stdout => &mut self.stdout,
+                Stream::Stderr => &mut self.stderr,
+            };
+            let room = OUTPUT_LIMIT.saturating_sub(buf.len());
+            buf.extend_from_slice(&raw[..raw.len().min(room)]);
+        }
         if self.tail_lines > 0 {
             if self.tail.len() == self.tail_lines {
                 self.tail.pop_front();
@@ -186,6 +192,7 @@ pub fn spawn(options: SpawnOptions) -> io::Result<Child> {
     remember(pid);
     let captured = Arc::new(Mutex::new(Captured {
         tail_lines: options.tail_lines,
+        keep_output: options.keep_output,
         log: options.log,
         ..Captured::default()
     }));
@@ -325,12 +332,12 @@ impl Child {
         self.readers.retain(|r| !r.is_finished());
     }
 
-    /// All of its stdout so far (up to 8 MiB), as text.
+    /// All of its stdout so far (up to 8 MiB; empty without `keep_output`), as text.
     pub fn stdout_text(&self) -> String {
         String::from_utf8_lossy(&self.lock().stdout).into_owned()
     }
 
-    /// All of its stderr so far (up to 8 MiB), as text.
+    /// All of its stderr so far (up to 8 MiB; empty without `keep_output`), as text.
     pub fn stderr_text(&self) -> String {
         String::from_utf8_lossy(&self.lock().stderr).into_owned()
     }
@@ -647,6 +654,7 @@ mod tests {
         SpawnOptions {
             command: vec!["sh".into(), "-c".into(), script.into()],
             tail_lines: 3,
+            keep_output: true,
             ..SpawnOptions::default()
         }
     }

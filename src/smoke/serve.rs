@@ -136,6 +136,7 @@ impl Plan {
             log,
             ready_line: args.ready_log.clone(),
             tail_lines: args.launch.tail,
+            keep_output: false,
         })
         .map_err(|e| start_error(&command, e))?;
 
