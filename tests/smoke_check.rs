@@ -445,7 +445,7 @@ fn http_gives_up_after_its_retries() {
         text(&o, &[(&port.to_string(), "PORT")]),
         "FAIL  http GET http://127.0.0.1:PORT/\n        \
          #1-3  500 Internal Server Error, expected 2xx  Nms\n      \
-         3 failed attempts (--failure-threshold/--retries); last: 500 Internal Server Error, \
+         3 attempts failed (--failure-threshold/--retries); last: 500 Internal Server Error, \
          expected 2xx\n"
     );
 }
@@ -472,7 +472,7 @@ fn http_fails_answers_slower_than_max_latency() {
         text(&o, &[(&port.to_string(), "PORT")]),
         "FAIL  http GET http://127.0.0.1:PORT/\n        \
          #1-2  no answer within --max-latency Nms  Nms\n      \
-         2 failed attempts (--failure-threshold/--retries); last: no answer within \
+         2 attempts failed (--failure-threshold/--retries); last: no answer within \
          --max-latency Nms\n"
     );
 }
@@ -512,7 +512,7 @@ fn http_checks_json_health_bodies() {
     let doc = report(&bad, &[]);
     assert_eq!(
         doc["checks"][0]["error"],
-        "1 failed attempts (--failure-threshold/--retries); last: 200 OK, JSON field \
+        "1 attempt failed (--failure-threshold/--retries); last: 200 OK, JSON field \
          checks.cache.ok is false, expected true"
     );
 
@@ -891,11 +891,11 @@ expect-stdout = "^1\\."
     assert_eq!(
         text(&o, &[(&port.to_string(), "PORT")]),
         "PASS  http health\n      \
-         ready after Nms, 1 attempts\n        \
+         ready after Nms, 1 attempt\n        \
          #1  200 OK  Nms\n\
          FAIL  http GET http://127.0.0.1:PORT/broken\n        \
          #1  500 Internal Server Error, expected 2xx  Nms\n      \
-         1 failed attempts (--failure-threshold/--retries); last: 500 Internal Server Error, \
+         1 attempt failed (--failure-threshold/--retries); last: 500 Internal Server Error, \
          expected 2xx\n\
          PASS  run sh -c 'echo 1.0.0'\n\
          2 of 3 checks passed\n"
@@ -983,7 +983,7 @@ fn inside_actions_a_failure_is_an_error_annotation() {
     assert_eq!(
         stderr(&o),
         format!(
-            "::error title=smoke-check tcp::127.0.0.1:{closed}: 1 failed attempts \
+            "::error title=smoke-check tcp::127.0.0.1:{closed}: 1 attempt failed \
              (--failure-threshold/--retries); last: connection refused\n"
         )
     );

@@ -131,6 +131,15 @@ pub struct Outcome {
     pub verdict: Verdict,
 }
 
+/// `1 attempt`, `3 attempts`.
+pub fn attempts(n: usize) -> String {
+    if n == 1 {
+        "1 attempt".to_string()
+    } else {
+        format!("{n} attempts")
+    }
+}
+
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
@@ -153,9 +162,9 @@ pub fn poll(
         let remaining = deadline.saturating_duration_since(begun);
         if remaining.is_zero() {
             break Verdict::Failed(format!(
-                "not passed within {} ({} attempts){}",
+                "not passed within {} ({}){}",
                 human_duration(policy.timeout),
-                attempts.len() + dropped,
+                self::attempts(attempts.len() + dropped),
                 last.as_deref()
                     .map(|l| format!("; last: {l}"))
                     .unwrap_or_default()
@@ -189,7 +198,8 @@ pub fn poll(
             last = Some(seen.detail);
             if let Some(max) = policy.failure_threshold.filter(|&max| failures >= max) {
                 break Verdict::Failed(format!(
-                    "{max} failed attempts (--failure-threshold/--retries); last: {}",
+                    "{} failed (--failure-threshold/--retries); last: {}",
+                    self::attempts(max as usize),
                     last.as_deref().unwrap_or("")
                 ));
             }
@@ -290,7 +300,7 @@ mod tests {
         assert_eq!(
             out.verdict,
             Verdict::Failed(
-                "2 failed attempts (--failure-threshold/--retries); last: connection refused"
+                "2 attempts failed (--failure-threshold/--retries); last: connection refused"
                     .into()
             )
         );

@@ -275,7 +275,7 @@ pub fn check_text(check: &CheckReport, style: &Style) -> String {
                 .unwrap_or_default();
             let count = check.attempts.len() + check.attempts_dropped;
             let attempts = if count > 0 {
-                format!(", {count} attempts")
+                format!(", {}", super::poll::attempts(count))
             } else {
                 String::new()
             };
