@@ -33,7 +33,7 @@ echo "wait-on $(node -p "require('./$WORK/node/node_modules/wait-on/package.json
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# detect NAME CMD... (the URL placeholder @URL@ is replaced): RUNS runs, prints median/p90/max.
+# detect NAME CMD... (@PORT@ in CMD is replaced by the port): RUNS runs, prints median/p90/max.
 detect() {
   local name=$1; shift
   local from_ready=() from_first=()
@@ -58,6 +58,7 @@ detect() {
   local first="n/a | n/a | n/a"
   ((${#from_first[@]})) && first=$(stats "${from_first[@]}")
   printf '| %s | %s | %s |\n' "$name" "$(stats "${from_ready[@]}")" "$first"
+  printf '%s\n' "${from_ready[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}' >"$WORK/median-${name//[^a-z0-9]/_}"
 }
 
 echo
@@ -68,6 +69,12 @@ detect "smoke-check http" "$SMOKE" http "http://127.0.0.1:@PORT@/health" --timeo
 detect "smoke-check tcp" "$SMOKE" tcp "127.0.0.1:@PORT@" --timeout 30s
 detect "wait-on (default 250ms interval)" "$WAITON" -t 30000 "http-get://127.0.0.1:@PORT@/health"
 detect "wait-on -i 50" "$WAITON" -t 30000 -i 50 "http-get://127.0.0.1:@PORT@/health"
+
+median() { cat "$WORK/median-$1"; }
+awk -v s="$(median smoke_check_http)" -v w="$(median wait_on__default_250ms_interval_)" \
+  -v f="$(median wait_on__i_50)" 'BEGIN {
+  printf "median detection from listening: wait-on / smoke-check = %.1fx (default interval), %.1fx (-i 50)\n",
+    w / (s > 0 ? s : 1), f / (s > 0 ? s : 1) }'
 
 echo
 echo "== start-up and one check of a ready server (hyperfine)"
