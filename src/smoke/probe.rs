@@ -263,22 +263,14 @@ impl HttpProbe {
     pub fn attempt(&self, timeout: Duration) -> Seen {
         let budget = self.max_latency.map_or(timeout, |m| m.min(timeout));
         let started = Instant::now();
-        let result = match self.method {
-            Method::Get => {
-                let mut req = self.agent.get(&self.url);
-                for h in &self.headers {
-                    req = req.header(&h.name, &h.value);
-                }
-                req.config().timeout_global(Some(budget)).build().call()
-            }
-            Method::Head => {
-                let mut req = self.agent.head(&self.url);
-                for h in &self.headers {
-                    req = req.header(&h.name, &h.value);
-                }
-                req.config().timeout_global(Some(budget)).build().call()
-            }
+        let mut request = match self.method {
+            Method::Get => self.agent.get(&self.url),
+            Method::Head => self.agent.head(&self.url),
         };
+        for h in &self.headers {
+            request = request.header(&h.name, &h.value);
+        }
+        let result = request.config().timeout_global(Some(budget)).build().call();
         let mut response = match result {
             Ok(r) => r,
             Err(ureq::Error::Timeout(_)) => {
