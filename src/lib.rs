@@ -13,3 +13,5 @@ pub mod gha;
 pub mod multicall;
 pub mod output;
 pub mod select;
+pub mod smoke;
+pub mod upload;
