@@ -16,6 +16,7 @@
 //! A relkit action that is not in this tree yet (the tools land one by one) ends its job at that
 //! step with a note on stderr; everything before it is still checked.
 
+mod github_server;
 mod harness;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -1126,6 +1127,17 @@ fn tag_run(
     (base, env, github)
 }
 
+/// `github` plus the API URL and token of the test GitHub server.
+fn api_github(
+    github: &[(&'static str, String)],
+    server: &github_server::Server,
+) -> Vec<(&'static str, String)> {
+    let mut github = github.to_vec();
+    github.push(("api_url", server.api_url()));
+    github.push(("token", server.config().token.clone()));
+    github
+}
+
 // ---------------------------------------------------------------------------------------------
 // build-packages.yml, end to end
 // ---------------------------------------------------------------------------------------------
@@ -1299,8 +1311,10 @@ fn build_packages_pipeline_runs_locally() {
     drop(install);
 
     // release: against the test GitHub API server, with a signing key in the secrets.
-    let release_github = github.clone();
-    let secret = String::new();
+    let server = github_server::Server::start(github_server::Config::default());
+    let gpg = gpg_key();
+    let release_github = api_github(&github, &server);
+    let secret = gpg.secret.clone();
     let mut ctx = base.clone();
     ctx.set("secrets.GPG_PRIVATE_KEY", Val::Str(secret));
     for job in ["build", "install"] {
@@ -1324,6 +1338,139 @@ fn build_packages_pipeline_runs_locally() {
     let sums = fs::read_to_string(dist.join("SHA256SUMS")).unwrap();
     let part = fs::read_to_string(artifacts.path().join("deb-amd64/SHA256SUMS.amd64")).unwrap();
     assert_eq!(sums, part, "one architecture: SHA256SUMS is its part");
+    if release.outputs.is_none() {
+        return;
+    }
+    assert_eq!(
+        ls(&dist),
+        ["SHA256SUMS", "SHA256SUMS.asc", debs[0], debs[1]],
+        "no partial sums; the signature"
+    );
+    // The detached signature verifies with the public key; the private key never reached the log.
+    let verify = Command::new("gpg")
+        .args(["--batch", "--verify"])
+        .arg(dist.join("SHA256SUMS.asc"))
+        .arg(dist.join("SHA256SUMS"))
+        .env("GNUPGHOME", gpg.home.path())
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    let key_body = gpg.secret.lines().nth(3).unwrap().to_string();
+    assert!(
+        !release.logs.contains(&key_body),
+        "the private key reached the log"
+    );
+
+    let notes = fs::read_to_string(&release.steps["notes"]["notes-file"]).unwrap();
+    for (digest, name) in sums.lines().map(|l| l.split_once("  ").unwrap()) {
+        assert!(
+            notes
+                .lines()
+                .any(|l| l.contains(name) && l.contains(digest)),
+            "the notes' downloads table lacks {name} {digest}:\n{notes}"
+        );
+    }
+    for spec in ["FR-101", "FR-102"] {
+        assert!(notes.contains(spec), "notes lack {spec}:\n{notes}");
+    }
+    assert_eq!(release.steps["notes"]["version"], "1.0.0");
+
+    let state = server.state();
+    assert_eq!(state.releases.len(), 1, "one release");
+    let published = &state.releases[0];
+    assert_eq!(published.tag, "v1.0.0");
+    assert!(!published.draft && published.published, "published");
+    assert_eq!(published.body.as_deref(), Some(notes.as_str()));
+    let mut names: Vec<&str> = published.assets.iter().map(|a| a.name.as_str()).collect();
+    names.sort();
+    assert_eq!(names, ["SHA256SUMS", "SHA256SUMS.asc", debs[0], debs[1]]);
+    // Published only once every asset was in.
+    let at_publish: Vec<String> = published
+        .assets_at_publish
+        .as_ref()
+        .expect("published through the API")
+        .iter()
+        .map(|(name, _)| name.clone())
+        .collect();
+    assert_eq!(at_publish.len(), 4, "{at_publish:?}");
+    for asset in &published.assets {
+        let on_disk = fs::read(dist.join(&asset.name)).unwrap();
+        assert_eq!(asset.data, on_disk, "{} uploaded intact", asset.name);
+    }
+    let outputs = release.outputs.as_ref().unwrap();
+    assert_eq!(outputs["version"], "1.0.0");
+    assert_eq!(
+        outputs["release-url"],
+        release.steps["publish"]["release-url"]
+    );
+    assert!(!outputs["release-url"].is_empty());
+    drop(state);
+    let ran: Vec<String> = trace
+        .iter()
+        .filter(|(job, _, _)| job == "release")
+        .map(|(_, step, how)| format!("{step}: {how}"))
+        .collect();
+    assert_eq!(
+        ran,
+        [
+            "Check out the repository (full history for the notes): emulated",
+            "Check out relkit (its actions): emulated",
+            "tag: ran",
+            "Download every architecture's packages: emulated",
+            "parts: ran",
+            "merge: ran",
+            "Verify the packages against SHA256SUMS: ran",
+            "Drop the partial checksums: ran",
+            "Sign SHA256SUMS (when a GPG key is given): ran",
+            "notes: ran",
+            "upload: ran",
+            "Attest build provenance: emulated",
+            "publish: ran",
+        ]
+    );
+}
+
+/// A throwaway signing key in its own GNUPGHOME, as a release manager would store it in the
+/// GPG_PRIVATE_KEY secret.
+struct GpgKey {
+    home: tempfile::TempDir,
+    secret: String,
+}
+
+fn gpg_key() -> GpgKey {
+    let home = tempfile::Builder::new()
+        .prefix("wf-gnupg-")
+        .tempdir()
+        .unwrap();
+    let gpg = |args: &[&str]| {
+        let out = Command::new("gpg")
+            .args(["--batch", "--quiet"])
+            .args(args)
+            .env("GNUPGHOME", home.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "gpg {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    gpg(&[
+        "--passphrase",
+        "",
+        "--quick-gen-key",
+        "Release Bot <bot@example.invalid>",
+        "ed25519",
+        "sign",
+        "never",
+    ]);
+    let secret = gpg(&["--armor", "--export-secret-keys", "bot@example.invalid"]);
+    GpgKey { home, secret }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1449,7 +1596,8 @@ fn package_pipeline_runs_locally() {
         condition(get(release_job, "if"), &ctx),
         "release runs on a tag"
     );
-    let release_github = github.clone();
+    let server = github_server::Server::start(github_server::Config::default());
+    let release_github = api_github(&github, &server);
     let release = JobRun::new(
         &wf,
         "release",
@@ -1467,6 +1615,33 @@ fn package_pipeline_runs_locally() {
         .map(|l| l.split_once("  ").unwrap().1)
         .collect();
     assert_eq!(listed, names, "SHA256SUMS merges both runners' parts");
+    if release.outputs.is_none() {
+        return;
+    }
+    assert_eq!(
+        ls(&dist),
+        ["SHA256SUMS", names[0].as_str(), names[1].as_str()]
+    );
+    let notes = fs::read_to_string(&release.steps["notes"]["notes-file"]).unwrap();
+    for (digest, name) in sums.lines().map(|l| l.split_once("  ").unwrap()) {
+        assert!(
+            notes
+                .lines()
+                .any(|l| l.contains(name) && l.contains(digest)),
+            "the notes' downloads table lacks {name} {digest}:\n{notes}"
+        );
+    }
+    let state = server.state();
+    assert_eq!(state.releases.len(), 1, "one release");
+    let published = &state.releases[0];
+    assert!(!published.draft && published.published, "published");
+    assert_eq!(published.assets_at_publish.as_ref().map(Vec::len), Some(3));
+    let outputs = release.outputs.as_ref().unwrap();
+    assert_eq!(outputs["version"], "1.0.0");
+    assert_eq!(
+        outputs["release-url"],
+        release.steps["publish"]["release-url"]
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1611,7 +1786,12 @@ fn relkit_release_job_runs_locally() {
 
     let (mut ctx, env, github) = tag_run(Contexts::default(), "relkit/relkit");
     ctx.set("needs.build.result", Val::Str("success".into()));
-    let release_github = github.clone();
+    let server = github_server::Server::start(github_server::Config {
+        owner: "relkit".to_string(),
+        repo: "relkit".to_string(),
+        ..github_server::Config::default()
+    });
+    let release_github = api_github(&github, &server);
     let mut trace = Trace::new();
     let release = JobRun::new(
         &wf,
@@ -1626,4 +1806,38 @@ fn relkit_release_job_runs_locally() {
     // Every archive was checked (names for every target, architectures, version) first.
     assert_eq!(release.steps["check"]["result"], "pass");
     assert_eq!(release.steps["check"]["failures"], "0");
+    if release.outputs.is_none() {
+        return; // a relkit action of this job is not merged yet (said on stderr)
+    }
+    let dist = release.workspace.path().join("dist");
+    let mut archives: Vec<String> = targets
+        .iter()
+        .map(|t| {
+            let ext = if t.contains("windows") {
+                "zip"
+            } else {
+                "tar.gz"
+            };
+            format!("relkit-1.0.0-{t}.{ext}")
+        })
+        .collect();
+    archives.sort();
+    let sums = fs::read_to_string(dist.join("SHA256SUMS")).unwrap();
+    let listed: Vec<&str> = sums
+        .lines()
+        .map(|l| l.split_once("  ").unwrap().1)
+        .collect();
+    assert_eq!(listed, archives, "SHA256SUMS lists every archive");
+    let state = server.state();
+    assert_eq!(state.releases.len(), 1, "one release");
+    let published = &state.releases[0];
+    assert!(!published.draft && published.published, "published");
+    let mut names: Vec<&str> = published.assets.iter().map(|a| a.name.as_str()).collect();
+    names.sort();
+    let mut expected: Vec<&str> = archives.iter().map(String::as_str).collect();
+    expected.insert(0, "SHA256SUMS");
+    assert_eq!(names, expected);
+    assert_eq!(published.assets_at_publish.as_ref().map(Vec::len), Some(6));
+    let notes = published.body.clone().unwrap_or_default();
+    assert!(notes.contains("FR-002"), "{notes}");
 }
