@@ -1095,6 +1095,28 @@ fn ls(dir: &Path) -> Vec<String> {
     names
 }
 
+/// The `workflow_call` outputs of `workflow`, evaluated from the outputs of its job `job`.
+fn workflow_outputs(
+    workflow: &Value,
+    job: &str,
+    job_outputs: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    let mut ctx = Contexts::default();
+    for (k, v) in job_outputs {
+        ctx.set(&format!("jobs.{job}.outputs.{k}"), Val::Str(v.clone()));
+    }
+    let call = get(get(workflow, "on").unwrap(), "workflow_call").unwrap();
+    get(call, "outputs")
+        .and_then(Value::as_mapping)
+        .expect("workflow_call outputs")
+        .iter()
+        .map(|(k, spec)| {
+            let value = interpolate(&text(get(spec, "value").unwrap()), &ctx).render();
+            (text(k), value)
+        })
+        .collect()
+}
+
 /// The contexts and environment of a run triggered by pushing the tag v1.0.0 of `repository`,
 /// on top of `base` (a reusable workflow's inputs).
 fn tag_run(
@@ -1404,6 +1426,11 @@ fn build_packages_pipeline_runs_locally() {
     let outputs = release.outputs.as_ref().unwrap();
     assert_eq!(outputs["version"], "1.0.0");
     assert_eq!(
+        &workflow_outputs(&wf, "release", outputs),
+        outputs,
+        "the workflow's outputs"
+    );
+    assert_eq!(
         outputs["release-url"],
         release.steps["publish"]["release-url"]
     );
@@ -1638,6 +1665,11 @@ fn package_pipeline_runs_locally() {
     assert_eq!(published.assets_at_publish.as_ref().map(Vec::len), Some(3));
     let outputs = release.outputs.as_ref().unwrap();
     assert_eq!(outputs["version"], "1.0.0");
+    assert_eq!(
+        &workflow_outputs(&wf, "release", outputs),
+        outputs,
+        "the workflow's outputs"
+    );
     assert_eq!(
         outputs["release-url"],
         release.steps["publish"]["release-url"]
