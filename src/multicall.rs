@@ -19,7 +19,11 @@ pub struct ToolEntry {
 }
 
 /// Every tool, in the order `relkit --help` lists them.
-pub const TOOLS: &[ToolEntry] = &[];
+pub const TOOLS: &[ToolEntry] = &[ToolEntry {
+    name: "checksum",
+    about: "create, verify, lint and merge checksum manifests (sha256sum-compatible)",
+    main: crate::checksum::main,
+}];
 
 /// Finds a tool by name.
 pub fn find(name: &str) -> Option<&'static ToolEntry> {
