@@ -62,7 +62,7 @@ pub struct Args {
     pub algorithm: Algorithm,
 
     /// Write the manifest to FILE atomically instead of standard output.
-    #[arg(short, long, value_name = "FILE")]
+    #[arg(short, long, value_name = "FILE", conflicts_with_all = ["check", "lint"])]
     pub output: Option<PathBuf>,
 
     /// Names in the manifest are relative to DIR when creating; names are looked up under DIR
@@ -71,7 +71,7 @@ pub struct Args {
     pub base: Option<PathBuf>,
 
     /// Write BSD-style lines: `SHA256 (name) = hex`.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["check", "lint"])]
     pub tag: bool,
 
     /// Also write `<file>.sha256` (or .sha384, .sha512) next to each file: one full manifest line
@@ -126,8 +126,8 @@ pub enum Error {
         /// The base directory.
         base: String,
     },
-    /// Every file selected was excluded (the manifest itself, sidecars).
-    #[error("no files left to hash: everything selected is the manifest itself or a sidecar")]
+    /// Nothing is left to hash: empty directories, or only the manifest itself and sidecars.
+    #[error("no files to hash: the directories given are empty or hold only the manifest and sidecars; an empty manifest is never written")]
     NothingLeft,
     /// A manifest line could not be read (with --strict, or while merging).
     #[error("{file}:{line}: malformed checksum line: {reason}")]
