@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::algo::Algorithm;
 use super::hash::{hash_file, parallel_map, Hashed};
 use super::manifest::{format_line, format_manifest, Entry, LineStyle};
-use super::paths::{name_under, normalize};
+use super::paths::{current_dir, name_under, normalize};
 use super::{report, Args, Error};
 use crate::cli::Ctx;
 use crate::exit::{Exit, FileError};
@@ -73,14 +73,15 @@ pub fn run(args: &Args, ctx: &mut Ctx) -> Result<Exit, Error> {
         })
         .collect();
 
-    let base = normalize(args.base.as_deref().unwrap_or(Path::new(".")))?;
+    let cwd = current_dir()?;
+    let base = normalize(&cwd, args.base.as_deref().unwrap_or(Path::new(".")));
     // The manifest never lists itself, nor (with --sidecar) the sidecars of an earlier run.
-    let own = args.output.as_deref().and_then(|o| normalize(o).ok());
+    let own = args.output.as_deref().map(|o| normalize(&cwd, o));
     let sidecar_ext = format!(".{}", algo.name());
     let mut jobs: Vec<Job> = Vec::new();
     let mut seen = BTreeMap::new();
     for file in &selection.files {
-        let absolute = normalize(&file.path)?;
+        let absolute = normalize(&cwd, &file.path);
         if own.as_deref() == Some(absolute.as_path())
             || is_output(args.output.as_deref(), &file.path)
         {

@@ -8,15 +8,20 @@ use std::path::{Component, Path, PathBuf};
 use crate::exit::FileError;
 use crate::fsutil::slash_path;
 
-/// The absolute, lexically normalised form of `path` (`.` dropped, `..` applied), without
-/// touching the filesystem.
-pub fn normalize(path: &Path) -> Result<PathBuf, FileError> {
-    let absolute = std::path::absolute(path).map_err(|source| FileError::Read {
-        path: path.display().to_string(),
+/// The current directory, read once per run: resolving 10,000 relative paths against it must not
+/// cost 10,000 `getcwd` calls.
+pub fn current_dir() -> Result<PathBuf, FileError> {
+    std::env::current_dir().map_err(|source| FileError::Read {
+        path: ".".to_string(),
         source,
-    })?;
+    })
+}
+
+/// The absolute, lexically normalised form of `path` (`.` dropped, `..` applied) taken from
+/// `cwd`, without touching the filesystem.
+pub fn normalize(cwd: &Path, path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
-    for component in absolute.components() {
+    for component in cwd.join(path).components() {
         match component {
             Component::CurDir => {}
             Component::ParentDir => {
@@ -25,13 +30,12 @@ pub fn normalize(path: &Path) -> Result<PathBuf, FileError> {
             other => out.push(other.as_os_str()),
         }
     }
-    Ok(out)
+    out
 }
 
-/// The manifest name of `path`: relative to `base` (both normalised), `/`-separated, UTF-8.
-/// `None` when the file is not under the base directory.
+/// The manifest name of the normalised `path`: relative to the normalised `base`,
+/// `/`-separated, UTF-8. `None` when the file is not under the base directory.
 pub fn name_under(path: &Path, base: &Path) -> Result<Option<String>, FileError> {
-    let path = normalize(path)?;
     match path.strip_prefix(base) {
         Ok(rel) if !rel.as_os_str().is_empty() => Ok(Some(slash_path(rel)?)),
         _ => Ok(None),
@@ -89,13 +93,15 @@ mod tests {
 
     #[test]
     fn names_are_relative_to_the_base() {
-        let base = normalize(Path::new("/work/dist")).unwrap();
-        let name = |p: &str| name_under(Path::new(p), &base).unwrap();
+        let cwd = Path::new("/work");
+        let base = normalize(cwd, Path::new("dist"));
+        let name = |p: &str| name_under(&normalize(cwd, Path::new(p)), &base).unwrap();
         assert_eq!(name("/work/dist/a.zip"), Some("a.zip".to_string()));
         assert_eq!(name("/work/dist/./sub/../b.zip"), Some("b.zip".to_string()));
         assert_eq!(name("/work/dist/sub/c.zip"), Some("sub/c.zip".to_string()));
         assert_eq!(name("/work/other/a.zip"), None);
         assert_eq!(name("/work/dist"), None);
+        assert_eq!(name("dist/x/../../dist/y"), Some("y".to_string()));
         assert_eq!(name("/work/distx/a"), None);
     }
 
