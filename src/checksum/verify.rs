@@ -63,8 +63,8 @@ struct Counts {
 #[derive(Debug, Serialize)]
 struct Report<'a> {
     manifests: &'a [String],
-    results: Vec<LineResult<'a>>,
-    counts: Counts,
+    results: &'a [LineResult<'a>],
+    counts: &'a Counts,
 }
 
 /// Verifies the manifests in `args.paths`.
@@ -195,8 +195,8 @@ pub fn run(args: &Args, ctx: &mut Ctx) -> Result<Exit, Error> {
             ctx.out,
             &Report {
                 manifests: &labels,
-                results: results.iter().map(clone_result).collect(),
-                counts: Counts { ..counts },
+                results: &results,
+                counts: &counts,
             },
         )?;
     } else if !args.status {
@@ -219,14 +219,6 @@ pub fn run(args: &Args, ctx: &mut Ctx) -> Result<Exit, Error> {
     publish(ctx, &labels, &results);
     let failed = counts.failed + counts.missing + counts.unreadable > 0;
     Ok(worst.worst(if failed { Exit::Failed } else { Exit::Ok }))
-}
-
-fn clone_result<'a>(r: &LineResult<'a>) -> LineResult<'a> {
-    LineResult {
-        actual: r.actual.clone(),
-        error: r.error.clone(),
-        ..*r
-    }
 }
 
 /// A warning on stderr (an annotation inside Actions).
