@@ -1,5 +1,8 @@
 //! Black-box tests of the `checksum` binary, with the real GNU coreutils, perl `shasum` and
-//! `openssl` on this machine for interop both ways.
+//! `openssl` on this machine for interop both ways, and `actions/checksum` end to end through
+//! the harness.
+
+mod harness;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -664,5 +667,164 @@ fn relkit_multicall_runs_checksum() {
             0,
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  a\n"
         )
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// actions/checksum, end to end
+// ---------------------------------------------------------------------------------------------
+
+fn action() -> harness::Action {
+    harness::Action::load("actions/checksum")
+}
+
+#[test]
+fn action_creates_then_verifies_with_outputs_summary_and_annotations() {
+    let ws = tempfile::tempdir().unwrap();
+    write(ws.path(), "dist/app.tar.gz", "abc");
+    write(ws.path(), "dist/app.zip", "zip");
+    let created = action()
+        .input("paths", "dist/")
+        .input("base", "dist")
+        .input("sidecar", "true")
+        .workspace(ws.path())
+        .run()
+        .unwrap();
+    assert!(created.success, "{created}");
+    let gnu = run_in(
+        &ws.path().join("dist"),
+        "sha256sum",
+        &["app.tar.gz", "app.zip"],
+    )
+    .stdout;
+    assert_eq!(
+        fs::read_to_string(ws.path().join("SHA256SUMS")).unwrap(),
+        gnu
+    );
+    let a = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+    let z = &gnu.lines().nth(1).unwrap()[..64];
+    assert_eq!(created.outputs["manifest"], "SHA256SUMS");
+    assert_eq!(created.outputs["count"], "2");
+    assert_eq!(
+        created.outputs["digests"],
+        format!("{{\"app.tar.gz\":\"{a}\",\"app.zip\":\"{z}\"}}")
+    );
+    assert_eq!(
+        created.summary,
+        format!("### Checksums: `SHA256SUMS` (2 files)\n\n| File | Size | SHA256 |\n| --- | ---: | --- |\n| app.tar.gz | 3 B | `{a}` |\n| app.zip | 3 B | `{z}` |\n")
+    );
+    assert!(ws.path().join("dist/app.zip.sha256").exists());
+
+    let ok = action()
+        .input("check", "SHA256SUMS")
+        .input("base", "dist")
+        .workspace(ws.path())
+        .run()
+        .unwrap();
+    assert!(ok.success, "{ok}");
+    assert_eq!(ok.step("run").stdout, "app.tar.gz: OK\napp.zip: OK\n");
+    assert_eq!(ok.outputs["count"], "2");
+
+    write(ws.path(), "dist/app.zip", "tampered");
+    let bad = action()
+        .input("check", "SHA256SUMS")
+        .input("base", "dist")
+        .workspace(ws.path())
+        .run()
+        .unwrap();
+    assert!(!bad.success);
+    assert_eq!(bad.step("run").exit_code, Some(1));
+    let errors: Vec<(Option<String>, Option<String>)> = bad
+        .commands()
+        .into_iter()
+        .filter(|c| c.name == "error")
+        .map(|c| {
+            (
+                c.properties.get("file").cloned(),
+                c.properties.get("line").cloned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        vec![(Some("SHA256SUMS".to_string()), Some("2".to_string()))]
+    );
+    assert!(
+        bad.summary
+            .contains("| app.zip | ❌ FAILED | SHA256SUMS:2 |"),
+        "{}",
+        bad.summary
+    );
+}
+
+#[test]
+fn action_merges_matrix_parts() {
+    let ws = tempfile::tempdir().unwrap();
+    let h = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+    write(
+        ws.path(),
+        "linux.sums",
+        &format!("{h}  app-linux\n{h}  README\n"),
+    );
+    write(
+        ws.path(),
+        "mac.sums",
+        &format!("{h}  README\n{h}  app-mac\n"),
+    );
+    let merged = action()
+        .input("merge", "linux.sums\nmac.sums\n")
+        .input("algorithm", "sha512")
+        .input("output", "ALL")
+        .workspace(ws.path())
+        .run()
+        .unwrap();
+    assert!(merged.success, "{merged}");
+    assert_eq!(
+        fs::read_to_string(ws.path().join("ALL")).unwrap(),
+        format!("{h}  README\n{h}  app-linux\n{h}  app-mac\n")
+    );
+    assert_eq!(merged.outputs["count"], "3");
+}
+
+#[test]
+fn action_inputs_are_data_not_shell() {
+    let ws = tempfile::tempdir().unwrap();
+    let nasty = [
+        "$(touch pwned)",
+        "`touch pwned`; touch pwned",
+        "--output=/tmp/relkit-pwned",
+    ];
+    for name in nasty {
+        write(ws.path(), name, "x");
+    }
+    let result = action()
+        .input("paths", &nasty.join("\n"))
+        .input("output", "$(touch pwned).sums")
+        .workspace(ws.path())
+        .run()
+        .unwrap();
+    assert!(result.success, "{result}");
+    assert!(!ws.path().join("pwned").exists(), "an input ran as shell");
+    let manifest = fs::read_to_string(ws.path().join("$(touch pwned).sums")).unwrap();
+    let names: Vec<&str> = manifest.lines().map(|l| &l[66..]).collect();
+    assert_eq!(
+        names,
+        vec![
+            "$(touch pwned)",
+            "--output=/tmp/relkit-pwned",
+            "`touch pwned`; touch pwned"
+        ]
+    );
+
+    let refused = action()
+        .input("sidecar", "yes")
+        .input("paths", "x")
+        .workspace(ws.path())
+        .run()
+        .unwrap();
+    assert!(!refused.success);
+    assert_eq!(
+        refused.errors(),
+        vec!["input for --sidecar must be true or false, got 'yes'".to_string()]
     );
 }
