@@ -828,3 +828,28 @@ fn action_inputs_are_data_not_shell() {
         vec!["input for --sidecar must be true or false, got 'yes'".to_string()]
     );
 }
+
+#[test]
+fn manifests_can_come_from_standard_input() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a", "abc");
+    let manifest = checksum(dir.path(), &["a"]).stdout;
+    let mut child = Command::new(BIN)
+        .args(["--check", "-"])
+        .current_dir(dir.path())
+        .env_remove("GITHUB_ACTIONS")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(manifest.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "a: OK\n");
+}

@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::manifest::{parse, LineForm, Manifest};
-use super::paths::{manifest_label, read_manifest, stays_inside};
-use super::{report, set_outputs, Args, Error};
+use super::manifest::{LineForm, Manifest};
+use super::paths::{manifest_label, stays_inside};
+use super::{load_manifest, report, set_outputs, Args, Error};
 use crate::cli::Ctx;
 use crate::exit::Exit;
 use crate::gha::{Annotation, Level};
@@ -140,14 +140,9 @@ pub fn run(args: &Args, ctx: &mut Ctx) -> Result<Exit, Error> {
     let mut entries = Vec::new();
     for arg in &args.paths {
         let label = manifest_label(arg);
-        let bytes = match read_manifest(arg) {
-            Ok(b) => b,
-            Err(e) => {
-                worst = worst.worst(report(ctx, e.into()));
-                continue;
-            }
+        let Some(m) = load_manifest(ctx, arg, &mut worst) else {
+            continue;
         };
-        let m = parse(&bytes);
         if m.lines.is_empty() {
             worst = worst.worst(report(ctx, Error::NoLines { file: label }));
             continue;
@@ -156,12 +151,12 @@ pub fn run(args: &Args, ctx: &mut Ctx) -> Result<Exit, Error> {
         if !findings.is_empty() {
             worst = worst.worst(Exit::Failed);
         }
-        entries.extend(m.lines.into_iter().map(|l| l.entry));
         reports.push(FileReport {
             manifest: label,
-            lines: entries.len(),
+            lines: m.lines.len(),
             findings,
         });
+        entries.extend(m.lines.into_iter().map(|l| l.entry));
     }
     for e in &entries {
         digests.insert(e.name.as_str(), e.digest.as_str());
@@ -202,6 +197,7 @@ pub fn run(args: &Args, ctx: &mut Ctx) -> Result<Exit, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checksum::manifest::parse;
     use pretty_assertions::assert_eq;
 
     const H: &str = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::algo::Algorithm;
-use super::manifest::{format_manifest, parse, Entry, LineStyle};
-use super::paths::{manifest_label, read_manifest};
-use super::{report, set_outputs, Args, Error, Listing};
+use super::manifest::{format_manifest, Entry, LineStyle, Manifest};
+use super::paths::manifest_label;
+use super::{load_manifest, report, set_outputs, Args, Error, Listing};
 use crate::cli::Ctx;
 use crate::exit::Exit;
 use crate::fsutil::{atomic_write, path_text};
@@ -31,7 +31,7 @@ struct Report<'a> {
 }
 
 /// Merges parsed parts; every problem is returned, not just the first.
-fn merge(parts: Vec<(String, super::manifest::Manifest)>) -> (Vec<Entry>, Vec<Error>) {
+fn merge(parts: Vec<(String, Manifest)>) -> (Vec<Entry>, Vec<Error>) {
     let mut errors = Vec::new();
     let mut merged: BTreeMap<String, Source> = BTreeMap::new();
     let mut algorithm: Option<Algorithm> = None;
@@ -94,9 +94,8 @@ pub fn run(args: &Args, ctx: &mut Ctx) -> Result<Exit, Error> {
     let mut parts = Vec::new();
     let labels: Vec<String> = args.paths.iter().map(|a| manifest_label(a)).collect();
     for (arg, label) in args.paths.iter().zip(&labels) {
-        match read_manifest(arg) {
-            Ok(bytes) => parts.push((label.clone(), parse(&bytes))),
-            Err(e) => worst = worst.worst(report(ctx, e.into())),
+        if let Some(m) = load_manifest(ctx, arg, &mut worst) {
+            parts.push((label.clone(), m));
         }
     }
     let (entries, errors) = merge(parts);
@@ -151,8 +150,9 @@ pub fn run(args: &Args, ctx: &mut Ctx) -> Result<Exit, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checksum::manifest::parse;
 
-    fn part(file: &str, text: &str) -> (String, super::super::manifest::Manifest) {
+    fn part(file: &str, text: &str) -> (String, Manifest) {
         (file.to_string(), parse(text.as_bytes()))
     }
 

@@ -239,6 +239,18 @@ fn report(ctx: &Ctx, err: Error) -> Exit {
     crate::cli::report("checksum", &ctx.gha, Err::<Exit, _>(err))
 }
 
+/// Reads and parses the manifest `arg` names (`-` is standard input). A failure to read is
+/// reported and folded into `worst`, and gives `None`: the caller goes on with the next one.
+fn load_manifest(ctx: &Ctx, arg: &std::ffi::OsStr, worst: &mut Exit) -> Option<manifest::Manifest> {
+    match paths::read_manifest(arg) {
+        Ok(bytes) => Some(manifest::parse(&bytes)),
+        Err(e) => {
+            *worst = worst.worst(report(ctx, e.into()));
+            None
+        }
+    }
+}
+
 /// Runs checksum with parsed arguments; testable without a process.
 pub fn run(args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
     if args.paths.is_empty() {

@@ -9,9 +9,9 @@ use serde::Serialize;
 
 use super::algo::Algorithm;
 use super::hash::{hash_file, parallel_map};
-use super::manifest::{display_name, parse};
-use super::paths::{manifest_label, read_manifest, stays_inside};
-use super::{report, set_outputs, Args, Error};
+use super::manifest::display_name;
+use super::paths::{manifest_label, stays_inside};
+use super::{load_manifest, report, set_outputs, Args, Error};
 use crate::cli::Ctx;
 use crate::exit::Exit;
 use crate::gha::{Annotation, Level};
@@ -77,14 +77,9 @@ pub fn run(args: &Args, ctx: &mut Ctx) -> Result<Exit, Error> {
     let mut has_lines = vec![false; labels.len()];
     for (m, arg) in args.paths.iter().enumerate() {
         let label = &labels[m];
-        let bytes = match read_manifest(arg) {
-            Ok(b) => b,
-            Err(e) => {
-                worst = worst.worst(report(ctx, e.into()));
-                continue;
-            }
+        let Some(manifest) = load_manifest(ctx, arg, &mut worst) else {
+            continue;
         };
-        let manifest = parse(&bytes);
         if manifest.bom && !args.status {
             warn(
                 ctx,
