@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::algo::Algorithm;
-use super::hash::{hash_file, parallel_map, Hashed};
+use super::hash::{hash_all, Hashed};
 use super::manifest::{format_line, format_manifest, Entry, LineStyle};
 use super::paths::{current_dir, name_under, normalize};
 use super::{report, Args, Error};
@@ -132,7 +132,7 @@ pub fn run(args: &Args, ctx: &mut Ctx) -> Result<Exit, Error> {
     // Sorted by name, byte order (what `LC_ALL=C sort` gives), whatever order the walk found.
     jobs.sort_by(|a, b| a.name.cmp(&b.name));
 
-    let results = parallel_map(&jobs, |job, buf| hash_file(algo, &job.path, buf));
+    let results = hash_all(&jobs, |job| (algo, job.path.as_path()));
     let mut worst = Exit::Ok;
     let mut hashed: Vec<(&Job, Hashed)> = Vec::with_capacity(jobs.len());
     for (job, result) in jobs.iter().zip(results) {

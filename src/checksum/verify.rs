@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::algo::Algorithm;
-use super::hash::{hash_file, parallel_map};
+use super::hash::hash_all;
 use super::manifest::display_name;
 use super::paths::{manifest_label, stays_inside};
 use super::{load_manifest, report, set_outputs, Args, Error};
@@ -141,9 +141,7 @@ pub fn run(args: &Args, ctx: &mut Ctx) -> Result<Exit, Error> {
         }
     }
 
-    let hashed = parallel_map(&items, |item, buf| {
-        hash_file(item.algorithm, &item.path, buf)
-    });
+    let hashed = hash_all(&items, |item| (item.algorithm, item.path.as_path()));
     let mut results = Vec::with_capacity(items.len());
     let mut verified = vec![0usize; labels.len()];
     for (item, result) in items.iter().zip(hashed) {
