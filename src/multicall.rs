@@ -19,11 +19,10 @@ pub struct ToolEntry {
 }
 
 /// Every tool, in the order `relkit --help` lists them.
-pub const TOOLS: &[ToolEntry] = &[ToolEntry {
-    name: "checksum",
-    about: "create, verify, lint and merge checksum manifests (sha256sum-compatible)",
-    main: crate::checksum::main,
-}];
+pub const TOOLS: &[ToolEntry] = &[
+    ToolEntry { name: "checksum", about: "Create, verify, lint and merge checksum manifests (sha256sum-compatible)", main: crate::checksum::main },
+    ToolEntry { name: "artifact-check", about: "Verify release artifacts: presence, size, architecture, archive and package contents, versions", main: crate::artifact::main },
+];
 
 /// Finds a tool by name.
 pub fn find(name: &str) -> Option<&'static ToolEntry> {
