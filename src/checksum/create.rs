@@ -1,7 +1,7 @@
 //! Creating manifests: select the files, name them relative to the base directory, hash them in
 //! parallel, and write the sorted manifest (and sidecars) atomically.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -72,6 +72,16 @@ pub fn run(args: &Args, ctx: &mut Ctx) -> Result<Exit, Error> {
             reason: reason.clone(),
         })
         .collect();
+    // Links passed over are worth a notice; the manifest itself and old sidecars, skipped on
+    // every re-run, are only listed in the JSON report.
+    if !args.output_args.json {
+        for s in &skipped {
+            ctx.gha.annotate(
+                Level::Notice,
+                &Annotation::new(format!("skipped {}: {}", s.path, s.reason)).title("checksum"),
+            );
+        }
+    }
 
     let cwd = current_dir()?;
     let base = normalize(&cwd, args.base.as_deref().unwrap_or(Path::new(".")));
@@ -79,7 +89,7 @@ pub fn run(args: &Args, ctx: &mut Ctx) -> Result<Exit, Error> {
     let own = args.output.as_deref().map(|o| normalize(&cwd, o));
     let sidecar_ext = format!(".{}", algo.name());
     let mut jobs: Vec<Job> = Vec::new();
-    let mut seen = BTreeMap::new();
+    let mut seen = BTreeSet::new();
     for file in &selection.files {
         let absolute = normalize(&cwd, &file.path);
         if own.as_deref() == Some(absolute.as_path())
@@ -111,19 +121,11 @@ pub fn run(args: &Args, ctx: &mut Ctx) -> Result<Exit, Error> {
                 base: base.display().to_string(),
             });
         };
-        if seen.insert(name.clone(), ()).is_none() {
+        if seen.insert(name.clone()) {
             jobs.push(Job {
                 path: file.path.clone(),
                 name,
             });
-        }
-    }
-    for s in &skipped {
-        if !args.output_args.json {
-            ctx.gha.annotate(
-                Level::Notice,
-                &Annotation::new(format!("skipped {}: {}", s.path, s.reason)).title("checksum"),
-            );
         }
     }
     if jobs.is_empty() {
