@@ -14,3 +14,4 @@ pub mod gha;
 pub mod multicall;
 pub mod output;
 pub mod select;
+pub mod upload;
