@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod artifact;
+pub mod checksum;
 pub mod cli;
 pub mod exit;
 pub mod fsutil;
