@@ -11,4 +11,5 @@ pub mod fsutil;
 pub mod gha;
 pub mod multicall;
 pub mod output;
+pub mod sbom;
 pub mod select;

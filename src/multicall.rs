@@ -19,7 +19,11 @@ pub struct ToolEntry {
 }
 
 /// Every tool, in the order `relkit --help` lists them.
-pub const TOOLS: &[ToolEntry] = &[];
+pub const TOOLS: &[ToolEntry] = &[ToolEntry {
+    name: "sbom",
+    about: "CycloneDX SBOM and licence bundle from lockfiles",
+    main: crate::sbom::main,
+}];
 
 /// Finds a tool by name.
 pub fn find(name: &str) -> Option<&'static ToolEntry> {
