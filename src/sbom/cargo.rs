@@ -81,6 +81,43 @@ struct RegistryPackage {
     license: Option<String>,
 }
 
+/// The `package.license` of a registry crate's manifest. Cargo normalises published manifests
+/// (`[package]` first, one `key = "value"` per line), so a line scan finds it without parsing
+/// the whole file — hundreds of crates per run make that the hot path; anything unusual (escapes,
+/// another layout) falls back to the TOML parser.
+fn registry_license(text: &str) -> Option<String> {
+    let mut in_package = false;
+    for line in text.lines() {
+        let l = line.trim();
+        if l.starts_with('[') {
+            if in_package {
+                return None;
+            }
+            in_package = l == "[package]";
+            continue;
+        }
+        if !in_package {
+            continue;
+        }
+        let Some(value) = l
+            .strip_prefix("license")
+            .map(str::trim_start)
+            .and_then(|r| r.strip_prefix('='))
+        else {
+            continue;
+        };
+        let value = value.trim();
+        match value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
+            Some(inner) if !inner.contains(['"', '\\']) => return Some(inner.to_string()),
+            _ => break,
+        }
+    }
+    toml::from_str::<RegistryManifest>(text)
+        .ok()?
+        .package?
+        .license
+}
+
 /// crates.io as it appears in `source` (git index and sparse index).
 fn is_crates_io(source: &str) -> bool {
     source == "registry+https://github.com/rust-lang/crates.io-index"
@@ -310,7 +347,7 @@ pub fn parse(path: &Path, text: &str, cargo_home: Option<&Path>) -> Result<Inven
                         .and_then(|pk| pk.license.as_ref())
                         .and_then(toml::Value::as_str)
                         .and_then(licenses::from_declared);
-                    c.license_files = licenses::license_files_in(mdir);
+                    c.license_dirs.push(mdir.clone());
                 }
             }
             Some(s) if s.starts_with("registry+") || s.starts_with("sparse+") => {
@@ -318,13 +355,10 @@ pub fn parse(path: &Path, text: &str, cargo_home: Option<&Path>) -> Result<Inven
                 if let Some(crate_dir) = src_dirs.iter().map(|d| d.join(&leaf)).find(|d| d.is_dir())
                 {
                     if let Ok(text) = std::fs::read_to_string(crate_dir.join("Cargo.toml")) {
-                        c.license = toml::from_str::<RegistryManifest>(&text)
-                            .ok()
-                            .and_then(|m| m.package)
-                            .and_then(|p| p.license)
-                            .and_then(|l| licenses::from_declared(&l));
+                        c.license =
+                            registry_license(&text).and_then(|l| licenses::from_declared(&l));
                     }
-                    c.license_files = licenses::license_files_in(&crate_dir);
+                    c.license_dirs.push(crate_dir);
                 }
             }
             Some(_) => {}
@@ -381,6 +415,21 @@ mod tests {
             ..p
         };
         assert_eq!(package_purl(&p), "pkg:cargo/foo@0.1.0");
+    }
+
+    #[test]
+    fn registry_licence_line_scan_and_fallback() {
+        let normal = "[package]\nname = \"a\"\nlicense-file = \"L\"\nlicense = \"MIT OR Apache-2.0\"\n[dependencies]\n";
+        assert_eq!(
+            registry_license(normal).as_deref(),
+            Some("MIT OR Apache-2.0")
+        );
+        let escaped = "[package]\nname = \"a\"\nlicense = \"MIT \\u0041\"\n";
+        assert_eq!(registry_license(escaped).as_deref(), Some("MIT A"));
+        assert_eq!(
+            registry_license("[package]\nname = \"a\"\n[lib]\nlicense = \"x\"\n"),
+            None
+        );
     }
 
     #[test]

@@ -9,7 +9,6 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::licenses;
 use super::model::{Component, Ecosystem, Inventory, Malformed};
 use super::purl;
 
@@ -181,8 +180,11 @@ pub fn parse(path: &Path, text: &str, modcache: Option<&Path>) -> Result<Invento
             inv.direct.push(c.purl.clone());
         }
         if let Some(cache) = modcache {
-            let dir = cache.join(format!("{}@{}", escape_module_path(&r.path), r.version));
-            c.license_files = licenses::license_files_in(&dir);
+            c.license_dirs.push(cache.join(format!(
+                "{}@{}",
+                escape_module_path(&r.path),
+                r.version
+            )));
         }
         inv.components.push(c);
     }

@@ -94,6 +94,31 @@ pub fn license_files_in(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// The licence texts of a component installed in `dirs`: licence-named files at the top of each
+/// directory, and every file under its `licenses/` or `LICENSES/` subdirectory (PEP 639
+/// `.dist-info/licenses/`, the REUSE layout), sorted.
+pub fn files_for(dirs: &[PathBuf]) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for dir in dirs {
+        files.extend(license_files_in(dir));
+        for sub in ["licenses", "LICENSES"] {
+            let sub = dir.join(sub);
+            if sub.is_dir() {
+                files.extend(
+                    walkdir::WalkDir::new(&sub)
+                        .sort_by_file_name()
+                        .into_iter()
+                        .filter_map(Result::ok)
+                        .filter(|e| e.file_type().is_file())
+                        .map(walkdir::DirEntry::into_path),
+                );
+            }
+        }
+    }
+    files.dedup();
+    files
+}
+
 /// A `--deny`/`--allow` pattern: an SPDX id compared without regard to case, `*` at the end
 /// matching any suffix (`GPL-*`), `LicenseRef-…` literally.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -442,7 +442,8 @@ fn write_license_bundle(
     let mut written = 0;
     let mut missing = Vec::new();
     for c in components {
-        if c.license_files.is_empty() {
+        let files = licenses::files_for(&c.license_dirs);
+        if files.is_empty() {
             missing.push(c.purl.clone());
             continue;
         }
@@ -453,7 +454,7 @@ fn write_license_bundle(
             c.purl,
             license_text(c.license.as_ref())
         );
-        for f in &c.license_files {
+        for f in &files {
             let body = std::fs::read(f).map_err(|source| FileError::Read {
                 path: f.display().to_string(),
                 source,

@@ -164,8 +164,10 @@ pub struct Component {
     pub scope: Scope,
     /// Extra `name=value` facts recorded as CycloneDX properties (sorted on output).
     pub properties: BTreeMap<String, String>,
-    /// Files holding the licence text, when found locally.
-    pub license_files: Vec<PathBuf>,
+    /// Directories that hold the component's licence texts when installed locally (the crate
+    /// source, the `node_modules` package, the `.dist-info`); searched only when a licence
+    /// bundle is asked for.
+    pub license_dirs: Vec<PathBuf>,
 }
 
 impl Component {
@@ -181,12 +183,12 @@ impl Component {
             license: None,
             scope: Scope::Required,
             properties: BTreeMap::new(),
-            license_files: Vec::new(),
+            license_dirs: Vec::new(),
         }
     }
 
     /// Folds a second sighting of the same purl into this one (another lockfile, another path in
-    /// the tree): the stronger scope wins, hashes, licence and licence files are kept from
+    /// the tree): the stronger scope wins, hashes, licence and licence directories are kept from
     /// whichever has them.
     pub fn merge(&mut self, other: Component) {
         self.scope = self.scope.strongest(other.scope);
@@ -198,9 +200,9 @@ impl Component {
         if self.license.is_none() {
             self.license = other.license;
         }
-        for f in other.license_files {
-            if !self.license_files.contains(&f) {
-                self.license_files.push(f);
+        for d in other.license_dirs {
+            if !self.license_dirs.contains(&d) {
+                self.license_dirs.push(d);
             }
         }
         for (k, v) in other.properties {

@@ -296,7 +296,7 @@ fn build(
         c.license = declared_license(e).or_else(|| {
             read_package_json(&pkg_dir.join("package.json")).and_then(|m| declared_license(&m))
         });
-        c.license_files = licenses::license_files_in(&pkg_dir);
+        c.license_dirs.push(pkg_dir);
         inv.components.push(c);
     }
     for key in &keys {

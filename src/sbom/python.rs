@@ -515,24 +515,6 @@ fn metadata_license(m: &Metadata) -> Option<License> {
     short.and_then(licenses::from_declared)
 }
 
-/// Every licence file of an installed distribution: `licenses/**` (PEP 639) and licence-named
-/// files at the top of the `.dist-info` directory.
-fn dist_info_license_files(dist_info: &Path) -> Vec<PathBuf> {
-    let mut files = licenses::license_files_in(dist_info);
-    let dir = dist_info.join("licenses");
-    if dir.is_dir() {
-        files.extend(
-            walkdir::WalkDir::new(&dir)
-                .sort_by_file_name()
-                .into_iter()
-                .filter_map(Result::ok)
-                .filter(|e| e.file_type().is_file())
-                .map(|e| e.into_path()),
-        );
-    }
-    files
-}
-
 /// Reads every `*.dist-info` in a site-packages directory: licences, and the graph from
 /// `Requires-Dist` (requirements that only apply to an extra are left out).
 pub fn parse_site_packages(dir: &Path) -> Inventory {
@@ -553,7 +535,7 @@ pub fn parse_site_packages(dir: &Path) -> Inventory {
         let Some(name) = m.name.clone() else { continue };
         let mut c = component(&name, m.version.as_deref());
         c.license = metadata_license(&m);
-        c.license_files = dist_info_license_files(d);
+        c.license_dirs.push(d.clone());
         metas.push((c.purl.clone(), m));
         inv.components.push(c);
     }
