@@ -219,6 +219,17 @@ fn python_lockfiles_give_normalised_purls_hashes_and_scopes() {
             t("pkg:pypi/tzdata@2026.6", "required", ""),
         ]
     );
+    let poetry = doc(&sbom(&["poetry"]).stdout);
+    assert_eq!(summary(&poetry), summary(&pipenv));
+    assert_eq!(
+        poetry["dependencies"],
+        doc(&sbom_in(&fixtures().join("uv"), &[], &[]).stdout)["dependencies"]
+    );
+    assert_eq!(
+        poetry["components"][2]["hashes"].as_array().unwrap().len(),
+        151
+    );
+
     let req = doc(&sbom(&["python-requirements/requirements.txt"]).stdout);
     let jinja = &req["components"][0];
     assert_eq!(jinja["purl"], "pkg:pypi/jinja2@3.1.6");
