@@ -645,3 +645,56 @@ fn actions_outputs_and_job_summary() {
         stderr(&out)
     );
 }
+
+#[test]
+fn cargo_licences_from_downloaded_crate_archives_when_sources_are_gone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lic = tmp.path().join("LICENSES");
+    let out = sbom_in(
+        &fixtures().join("cargo"),
+        &[
+            "--cargo-home",
+            "../cargo-home-cache",
+            "--licenses-dir",
+            lic.to_str().unwrap(),
+            "-o",
+            tmp.path().join("s.json").to_str().unwrap(),
+            "--json",
+        ],
+        &[],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let report = doc(&out.stdout);
+    assert_eq!(
+        report["licenses"],
+        json!({"(unknown)": 3, "MIT OR Apache-2.0": 2})
+    );
+    assert_eq!(
+        report["missing_license_texts"],
+        json!([
+            "pkg:cargo/memchr@2.8.3",
+            "pkg:cargo/tinyvec@1.13.3",
+            "pkg:cargo/unicode-normalization@0.1.26"
+        ])
+    );
+    // The bundle from the archive equals the one from the unpacked sources.
+    let from_src = tmp.path().join("FROM-SRC");
+    sbom_in(
+        &fixtures().join("cargo"),
+        &[
+            "--cargo-home",
+            "../cargo-home",
+            "--licenses-dir",
+            from_src.to_str().unwrap(),
+            "-o",
+            tmp.path().join("t.json").to_str().unwrap(),
+        ],
+        &[],
+    );
+    for f in ["cargo-hex-0.4.3.txt", "cargo-itoa-1.0.18.txt"] {
+        assert_eq!(
+            std::fs::read_to_string(lic.join(f)).unwrap(),
+            std::fs::read_to_string(from_src.join(f)).unwrap()
+        );
+    }
+}

@@ -223,9 +223,10 @@ fn workspace_manifests(
     found
 }
 
-/// The `registry/src/*` directories of a cargo home, sorted.
-fn registry_src_dirs(cargo_home: &Path) -> Vec<PathBuf> {
-    let Ok(rd) = std::fs::read_dir(cargo_home.join("registry").join("src")) else {
+/// The `registry/KIND/*` directories of a cargo home (`src`: unpacked sources, `cache`: the
+/// downloaded `.crate` archives), one per registry index, sorted.
+fn registry_dirs(cargo_home: &Path, kind: &str) -> Vec<PathBuf> {
+    let Ok(rd) = std::fs::read_dir(cargo_home.join("registry").join(kind)) else {
         return Vec::new();
     };
     let mut dirs: Vec<PathBuf> = rd.filter_map(Result::ok).map(|e| e.path()).collect();
@@ -314,7 +315,12 @@ pub fn parse(path: &Path, text: &str, cargo_home: Option<&Path>) -> Result<Inven
     let scope = propagate_scopes(&walk, &seeds);
 
     let v1_checksums = v1_checksums(&lock.metadata);
-    let src_dirs = cargo_home.map(registry_src_dirs).unwrap_or_default();
+    let src_dirs = cargo_home
+        .map(|h| registry_dirs(h, "src"))
+        .unwrap_or_default();
+    let cache_dirs = cargo_home
+        .map(|h| registry_dirs(h, "cache"))
+        .unwrap_or_default();
     let root_index = lock
         .package
         .iter()
@@ -359,6 +365,17 @@ pub fn parse(path: &Path, text: &str, cargo_home: Option<&Path>) -> Result<Inven
                             registry_license(&text).and_then(|l| licenses::from_declared(&l));
                     }
                     c.license_dirs.push(crate_dir);
+                } else if let Some(archive) = cache_dirs
+                    .iter()
+                    .map(|d| d.join(format!("{leaf}.crate")))
+                    .find(|a| a.is_file())
+                {
+                    // Only the downloaded archive is left (CI caches often keep
+                    // registry/cache and drop registry/src): read the manifest from it.
+                    c.license = licenses::manifest_in_crate(&archive, &leaf)
+                        .and_then(|text| registry_license(&text))
+                        .and_then(|l| licenses::from_declared(&l));
+                    c.license_archives.push(archive);
                 }
             }
             Some(_) => {}

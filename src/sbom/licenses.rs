@@ -119,6 +119,54 @@ pub fn files_for(dirs: &[PathBuf]) -> Vec<PathBuf> {
     files
 }
 
+/// The licence texts inside a `.crate` (a gzip-compressed tar whose entries all sit under
+/// `NAME-VERSION/`): licence-named files at its top and files under its `LICENSES/` directory,
+/// as `(file name, bytes)` sorted by name.
+pub fn texts_in_crate(archive: &Path) -> std::io::Result<Vec<(String, Vec<u8>)>> {
+    let file = std::fs::File::open(archive)?;
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(std::io::BufReader::new(file)));
+    let mut texts = Vec::new();
+    for entry in tar.entries()? {
+        let mut entry = entry?;
+        if !entry.header().entry_type().is_file() {
+            continue;
+        }
+        let path = entry.path()?.into_owned();
+        let parts: Vec<String> = path
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
+        let wanted = match parts.as_slice() {
+            [_, name] => is_license_file(name),
+            [_, dir, _, ..] => dir == "LICENSES" || dir == "licenses",
+            _ => false,
+        };
+        if wanted {
+            let mut body = Vec::new();
+            std::io::Read::read_to_end(&mut entry, &mut body)?;
+            texts.push((parts[1..].join("/"), body));
+        }
+    }
+    texts.sort();
+    Ok(texts)
+}
+
+/// The `Cargo.toml` inside a `.crate` archive (`NAME-VERSION/Cargo.toml`), if it has one.
+pub fn manifest_in_crate(archive: &Path, leaf: &str) -> Option<String> {
+    let file = std::fs::File::open(archive).ok()?;
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(std::io::BufReader::new(file)));
+    let want = Path::new(leaf).join("Cargo.toml");
+    for entry in tar.entries().ok()? {
+        let mut entry = entry.ok()?;
+        if entry.path().ok()?.as_ref() == want {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut entry, &mut text).ok()?;
+            return Some(text);
+        }
+    }
+    None
+}
+
 /// A `--deny`/`--allow` pattern: an SPDX id compared without regard to case, `*` at the end
 /// matching any suffix (`GPL-*`), `LicenseRef-…` literally.
 #[derive(Debug, Clone, PartialEq, Eq)]

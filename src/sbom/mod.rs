@@ -442,8 +442,27 @@ fn write_license_bundle(
     let mut written = 0;
     let mut missing = Vec::new();
     for c in components {
-        let files = licenses::files_for(&c.license_dirs);
-        if files.is_empty() {
+        let mut texts = Vec::new();
+        for f in licenses::files_for(&c.license_dirs) {
+            let body = std::fs::read(&f).map_err(|source| FileError::Read {
+                path: f.display().to_string(),
+                source,
+            })?;
+            let name = f
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            texts.push((name, body));
+        }
+        for a in &c.license_archives {
+            texts.extend(
+                licenses::texts_in_crate(a).map_err(|source| FileError::Read {
+                    path: a.display().to_string(),
+                    source,
+                })?,
+            );
+        }
+        if texts.is_empty() {
             missing.push(c.purl.clone());
             continue;
         }
@@ -454,17 +473,9 @@ fn write_license_bundle(
             c.purl,
             license_text(c.license.as_ref())
         );
-        for f in &files {
-            let body = std::fs::read(f).map_err(|source| FileError::Read {
-                path: f.display().to_string(),
-                source,
-            })?;
-            let name = f
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
+        for (name, body) in &texts {
             text.push_str(&format!("\n==> {name} <==\n"));
-            text.push_str(&String::from_utf8_lossy(&body));
+            text.push_str(&String::from_utf8_lossy(body));
             if !text.ends_with('\n') {
                 text.push('\n');
             }

@@ -168,6 +168,9 @@ pub struct Component {
     /// source, the `node_modules` package, the `.dist-info`); searched only when a licence
     /// bundle is asked for.
     pub license_dirs: Vec<PathBuf>,
+    /// Package archives (a `.crate` in cargo's download cache) whose top directory holds the
+    /// licence texts, for when the unpacked sources are gone.
+    pub license_archives: Vec<PathBuf>,
 }
 
 impl Component {
@@ -184,6 +187,7 @@ impl Component {
             scope: Scope::Required,
             properties: BTreeMap::new(),
             license_dirs: Vec::new(),
+            license_archives: Vec::new(),
         }
     }
 
@@ -203,6 +207,11 @@ impl Component {
         for d in other.license_dirs {
             if !self.license_dirs.contains(&d) {
                 self.license_dirs.push(d);
+            }
+        }
+        for a in other.license_archives {
+            if !self.license_archives.contains(&a) {
+                self.license_archives.push(a);
             }
         }
         for (k, v) in other.properties {
