@@ -348,23 +348,25 @@ fn root_component_from_manifest_or_flags() {
     assert_eq!(d["dependencies"][0]["ref"], "shop@2.0.0");
 }
 
+/// `sbom --json` on the cargo fixture with a licence bundle.
+fn cargo_bundle(cargo_home: &str, lic: &Path, out: &Path) -> Output {
+    let args = [
+        "--cargo-home",
+        cargo_home,
+        "--licenses-dir",
+        lic.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--json",
+    ];
+    sbom_in(&fixtures().join("cargo"), &args, &[])
+}
+
 #[test]
 fn licence_bundle_from_cargo_registry_and_node_modules() {
     let tmp = tempfile::tempdir().unwrap();
     let lic = tmp.path().join("LICENSES");
-    let out = sbom_in(
-        &fixtures().join("cargo"),
-        &[
-            "--cargo-home",
-            "../cargo-home",
-            "--licenses-dir",
-            lic.to_str().unwrap(),
-            "-o",
-            tmp.path().join("s.json").to_str().unwrap(),
-            "--json",
-        ],
-        &[],
-    );
+    let out = cargo_bundle("../cargo-home", &lic, &tmp.path().join("s.json"));
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let report = doc(&out.stdout);
     assert_eq!(report["license_files_written"], 5);
@@ -650,19 +652,7 @@ fn actions_outputs_and_job_summary() {
 fn cargo_licences_from_downloaded_crate_archives_when_sources_are_gone() {
     let tmp = tempfile::tempdir().unwrap();
     let lic = tmp.path().join("LICENSES");
-    let out = sbom_in(
-        &fixtures().join("cargo"),
-        &[
-            "--cargo-home",
-            "../cargo-home-cache",
-            "--licenses-dir",
-            lic.to_str().unwrap(),
-            "-o",
-            tmp.path().join("s.json").to_str().unwrap(),
-            "--json",
-        ],
-        &[],
-    );
+    let out = cargo_bundle("../cargo-home-cache", &lic, &tmp.path().join("s.json"));
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let report = doc(&out.stdout);
     assert_eq!(
@@ -679,18 +669,7 @@ fn cargo_licences_from_downloaded_crate_archives_when_sources_are_gone() {
     );
     // The bundle from the archive equals the one from the unpacked sources.
     let from_src = tmp.path().join("FROM-SRC");
-    sbom_in(
-        &fixtures().join("cargo"),
-        &[
-            "--cargo-home",
-            "../cargo-home",
-            "--licenses-dir",
-            from_src.to_str().unwrap(),
-            "-o",
-            tmp.path().join("t.json").to_str().unwrap(),
-        ],
-        &[],
-    );
+    cargo_bundle("../cargo-home", &from_src, &tmp.path().join("t.json"));
     for f in ["cargo-hex-0.4.3.txt", "cargo-itoa-1.0.18.txt"] {
         assert_eq!(
             std::fs::read_to_string(lic.join(f)).unwrap(),

@@ -37,18 +37,16 @@ struct LockPackage {
 struct Manifest {
     package: Option<ManifestPackage>,
     workspace: Option<Workspace>,
+    #[serde(flatten)]
+    deps: DepTables,
+    /// `[target.'cfg(…)'.dependencies]` and friends.
     #[serde(default)]
-    dependencies: BTreeMap<String, toml::Value>,
-    #[serde(default, rename = "build-dependencies")]
-    build_dependencies: BTreeMap<String, toml::Value>,
-    #[serde(default, rename = "dev-dependencies")]
-    dev_dependencies: BTreeMap<String, toml::Value>,
-    #[serde(default)]
-    target: BTreeMap<String, Target>,
+    target: BTreeMap<String, DepTables>,
 }
 
+/// The three dependency tables, at the top or under a `[target.…]`.
 #[derive(Deserialize, Default)]
-struct Target {
+struct DepTables {
     #[serde(default)]
     dependencies: BTreeMap<String, toml::Value>,
     #[serde(default, rename = "build-dependencies")]
@@ -173,10 +171,7 @@ fn declared_kinds(manifest: &Manifest) -> HashMap<String, Scope> {
             *e = e.strongest(scope);
         }
     };
-    add(&manifest.dependencies, false);
-    add(&manifest.build_dependencies, false);
-    add(&manifest.dev_dependencies, true);
-    for t in manifest.target.values() {
+    for t in std::iter::once(&manifest.deps).chain(manifest.target.values()) {
         add(&t.dependencies, false);
         add(&t.build_dependencies, false);
         add(&t.dev_dependencies, true);

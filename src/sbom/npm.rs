@@ -162,30 +162,27 @@ fn flatten_v1(prefix: &str, deps: BTreeMap<String, V1Entry>, out: &mut HashMap<S
     }
 }
 
+/// The entry names of a directory, sorted; none when it cannot be read.
+fn sorted_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .filter_map(|e| e.file_name().into_string().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
 /// Reads the `package.json` files of an installed `node_modules` tree into lock entries.
 fn walk_node_modules(dir: &Path, prefix: &str, out: &mut HashMap<String, Entry>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut names: Vec<String> = rd
-        .filter_map(Result::ok)
-        .filter_map(|e| e.file_name().into_string().ok())
-        .collect();
-    names.sort();
-    for name in names {
+    for name in sorted_names(dir) {
         if name.starts_with('.') {
             continue;
         }
         if name.starts_with('@') {
-            let Ok(rd) = std::fs::read_dir(dir.join(&name)) else {
-                continue;
-            };
-            let mut inner: Vec<String> = rd
-                .filter_map(Result::ok)
-                .filter_map(|e| e.file_name().into_string().ok())
-                .collect();
-            inner.sort();
-            for n in inner {
+            for n in sorted_names(&dir.join(&name)) {
                 visit_package(dir, &format!("{name}/{n}"), prefix, out);
             }
         } else {
