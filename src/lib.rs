@@ -5,6 +5,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 #![warn(missing_docs)]
 
+pub mod artifact;
 pub mod cli;
 pub mod exit;
 pub mod fsutil;

@@ -19,11 +19,10 @@ pub struct ToolEntry {
 }
 
 /// Every tool, in the order `relkit --help` lists them.
-pub const TOOLS: &[ToolEntry] = &[ToolEntry {
-    name: "sbom",
-    about: "CycloneDX SBOM and licence bundle from lockfiles",
-    main: crate::sbom::main,
-}];
+pub const TOOLS: &[ToolEntry] = &[
+    ToolEntry { name: "artifact-check", about: "Verify release artifacts: presence, size, architecture, archive and package contents, versions", main: crate::artifact::main },
+    ToolEntry { name: "sbom", about: "CycloneDX SBOM and licence bundle from lockfiles", main: crate::sbom::main },
+];
 
 /// Finds a tool by name.
 pub fn find(name: &str) -> Option<&'static ToolEntry> {

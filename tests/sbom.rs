@@ -1,6 +1,8 @@
 //! Black-box tests of the `sbom` binary on real lockfiles made by cargo, npm, uv, pipenv, pip and
 //! go (tests/fixtures/sbom/*/COMMAND says how), validated against the official CycloneDX schemas.
 
+mod harness;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -598,7 +600,7 @@ fn unknown_lockfile_types_are_listed_as_skipped() {
 fn usage_and_environment_errors() {
     assert_eq!(code(&sbom(&["cargo", "--json"])), 2);
     assert_eq!(code(&sbom(&["no-such-dir"])), 2);
-    let out = sbom(&["cargo", "-o", "/nonexistent-dir/sbom.json"]);
+    let out = sbom(&["cargo", "-o", "/proc/sbom.json"]);
     assert_eq!(code(&out), 3, "{}", stderr(&out));
 }
 
@@ -676,4 +678,52 @@ fn cargo_licences_from_downloaded_crate_archives_when_sources_are_gone() {
             std::fs::read_to_string(from_src.join(f)).unwrap()
         );
     }
+}
+
+#[test]
+fn the_action_writes_the_sbom_and_inputs_stay_data() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path();
+    std::fs::create_dir(ws.join("web")).unwrap();
+    for f in ["package.json", "package-lock.json"] {
+        std::fs::copy(fixtures().join("npm-v3").join(f), ws.join("web").join(f)).unwrap();
+    }
+    std::fs::write(ws.join("yarn.lock"), "# yarn lockfile v1\n").unwrap();
+    let name = "shop\"; touch pwned; echo \"$(touch pwned2)";
+    let result = harness::Action::load("actions/sbom")
+        .workspace(ws)
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .input("output", "dist/SBOM.cdx.json")
+        .input("spec-version", "1.6")
+        .input("name", name)
+        .input("deny", "GPL-*\nAGPL-*")
+        .run()
+        .unwrap();
+    assert!(result.success, "{result}");
+    assert_eq!(result.outputs["sbom-file"], "dist/SBOM.cdx.json");
+    assert_eq!(result.outputs["components"], "6");
+    assert!(!ws.join("pwned").exists() && !ws.join("pwned2").exists());
+    let file = ws.join("dist/SBOM.cdx.json");
+    let d = doc(&std::fs::read(&file).unwrap());
+    assert_eq!(d["specVersion"], "1.6");
+    assert_eq!(d["metadata"]["component"]["name"], name);
+    assert_schema_valid(&file);
+    assert!(result.summary.starts_with("### SBOM\n\n6 components (npm 6) from 1 lockfile(s), CycloneDX 1.6 → dist/SBOM.cdx.json\n"), "{}", result.summary);
+    assert!(
+        result
+            .summary
+            .contains("- `yarn.lock`: yarn lockfiles are not supported\n"),
+        "{}",
+        result.summary
+    );
+
+    // A denied licence fails the step, with the SBOM still written.
+    let result = harness::Action::load("actions/sbom")
+        .workspace(ws)
+        .input("deny", "MIT")
+        .run()
+        .unwrap();
+    assert!(!result.success, "{result}");
+    assert_eq!(result.step("run").exit_code, Some(1));
+    assert_eq!(result.outputs["components"], "6");
 }

@@ -626,7 +626,16 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
         .and_then(|v| v["serialNumber"].as_str().map(str::to_string))
         .unwrap_or_default();
     match &args.output {
-        Some(path) => crate::fsutil::atomic_write(path, &bytes)?,
+        Some(path) => {
+            // `-o dist/SBOM.json` before anything else made `dist/`: create it.
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).map_err(|source| FileError::Write {
+                    path: parent.display().to_string(),
+                    source,
+                })?;
+            }
+            crate::fsutil::atomic_write(path, &bytes)?
+        }
         None => ctx
             .out
             .write_all(&bytes)
