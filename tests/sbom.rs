@@ -233,6 +233,11 @@ fn python_lockfiles_give_normalised_purls_hashes_and_scopes() {
     );
 
     let req = doc(&sbom(&["python-requirements/requirements.txt"]).stdout);
+    // The `# via` annotations of `uv pip compile` give the same graph as uv.lock.
+    let uv_deps = doc(&sbom_in(&fixtures().join("uv"), &[], &[]).stdout)["dependencies"].clone();
+    let mut want = uv_deps.as_array().unwrap()[1..].to_vec();
+    want.retain(|d| d["ref"] != "pkg:pypi/iniconfig@2.3.1");
+    assert_eq!(req["dependencies"].as_array().unwrap()[1..], want[..]);
     let jinja = &req["components"][0];
     assert_eq!(jinja["purl"], "pkg:pypi/jinja2@3.1.6");
     assert_eq!(

@@ -28,15 +28,49 @@ fn requirement_name(req: &str) -> &str {
 
 /// Parses a pip requirements file: one requirement per logical line (`\` continues a line),
 /// `name[extras]==version ; markers --hash=alg:hex …`; options (`-r`, `--index-url`, …) and
-/// comments are passed over. Unpinned requirements are kept without a version.
+/// comments are passed over. Unpinned requirements are kept without a version. The `# via`
+/// annotations pip-compile and `uv pip compile` write under each requirement give the graph:
+/// `# via jinja2` is an edge from jinja2, `# via -r requirements.in` marks a direct dependency.
 pub fn parse_requirements(text: &str) -> Result<Inventory, Malformed> {
     let mut inv = Inventory::default();
     let mut logical = String::new();
     let mut start = 0;
+    // Per component: the parents its `# via` names, and whether it is wanted directly.
+    let mut via: Vec<(Vec<String>, bool)> = Vec::new();
+    let mut in_via = false;
     for (i, raw) in text.lines().enumerate() {
         if logical.is_empty() {
             start = i + 1;
         }
+        // A comment line ends a `\` continuation, as pip strips comments before joining lines.
+        let comment = raw.trim_start().strip_prefix('#').map(str::trim);
+        if let Some(comment) = comment.filter(|_| logical.is_empty()) {
+            let entries = match comment.strip_prefix("via") {
+                Some(rest) if rest.is_empty() || rest.starts_with(' ') => {
+                    in_via = true;
+                    rest.trim()
+                }
+                _ if in_via && !comment.is_empty() => comment,
+                _ => {
+                    in_via = false;
+                    ""
+                }
+            };
+            if let Some((parents, direct)) =
+                via.last_mut().filter(|_| in_via && !entries.is_empty())
+            {
+                for e in entries.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+                    // `-r requirements.in`, `-c constraints.txt`, `tiny-py (pyproject.toml)`
+                    if e.starts_with('-') || e.contains('(') {
+                        *direct = true;
+                    } else {
+                        parents.push(e.to_string());
+                    }
+                }
+            }
+            continue;
+        }
+        in_via = false;
         // A comment starts at `#` at the line start or after whitespace (URLs keep `#egg=`).
         let line = if raw.trim_start().starts_with('#') {
             ""
@@ -104,8 +138,27 @@ pub fn parse_requirements(text: &str) -> Result<Inventory, Malformed> {
         };
         let mut c = component(name, version);
         c.hashes = hashes;
-        inv.direct.push(c.purl.clone());
         inv.components.push(c);
+        via.push((Vec::new(), false));
+    }
+    let annotated = via
+        .iter()
+        .any(|(parents, direct)| *direct || !parents.is_empty());
+    let index: HashMap<String, String> = inv
+        .components
+        .iter()
+        .map(|c| (pep503(&c.name), c.purl.clone()))
+        .collect();
+    let purls: Vec<String> = inv.components.iter().map(|c| c.purl.clone()).collect();
+    for (purl, (parents, direct)) in purls.iter().zip(&via) {
+        if !annotated || *direct || parents.is_empty() {
+            inv.direct.push(purl.clone());
+        }
+        for p in parents {
+            if let Some(from) = index.get(&pep503(p)) {
+                inv.edge(from, purl);
+            }
+        }
     }
     Ok(inv)
 }
@@ -607,6 +660,28 @@ mod tests {
         );
         assert_eq!(inv.components[0].hashes.len(), 1);
         assert_eq!(inv.components[0].name, "Jinja2");
+    }
+
+    #[test]
+    fn via_annotations_give_the_graph() {
+        let text = "jinja2==3.1.6\n    # via -r requirements.in\nmarkupsafe==3.0.4\n    # via jinja2\nsix==1.17.0\n    # via\n    #   python-dateutil\n    #   -r requirements.in\npython-dateutil==2.9.0\n    # via -r requirements.in\n";
+        let inv = parse_requirements(text).unwrap();
+        assert_eq!(
+            inv.direct,
+            [
+                "pkg:pypi/jinja2@3.1.6",
+                "pkg:pypi/six@1.17.0",
+                "pkg:pypi/python-dateutil@2.9.0"
+            ]
+        );
+        assert_eq!(
+            inv.edges["pkg:pypi/jinja2@3.1.6"],
+            ["pkg:pypi/markupsafe@3.0.4"]
+        );
+        assert_eq!(
+            inv.edges["pkg:pypi/python-dateutil@2.9.0"],
+            ["pkg:pypi/six@1.17.0"]
+        );
     }
 
     #[test]
