@@ -732,3 +732,32 @@ fn the_action_writes_the_sbom_and_inputs_stay_data() {
     assert_eq!(result.step("run").exit_code, Some(1));
     assert_eq!(result.outputs["components"], "6");
 }
+
+#[test]
+fn virtualenvs_are_read_when_named_and_skipped_when_hidden() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path();
+    let site = p.join(".venv/lib/python3.11/site-packages");
+    copy_tree(&fixtures().join("site-packages/lib"), &site);
+    std::fs::write(p.join(".venv/pyvenv.cfg"), "home = /usr/bin\n").unwrap();
+    std::fs::copy(
+        fixtures().join("pipenv/Pipfile.lock"),
+        p.join("Pipfile.lock"),
+    )
+    .unwrap();
+    let walked = doc(&sbom_in(p, &[], &[]).stdout);
+    assert_eq!(summary(&walked), summary(&doc(&sbom(&["pipenv"]).stdout)));
+    // Named explicitly, the virtualenv adds its distributions and their licences.
+    let both = doc(&sbom_in(p, &[".", ".venv"], &[]).stdout);
+    assert_eq!(
+        summary(&both),
+        vec![
+            t("pkg:pypi/iniconfig@2.3.1", "excluded", "MIT"),
+            t("pkg:pypi/jinja2@3.1.6", "required", ""),
+            t("pkg:pypi/markupsafe@3.0.4", "required", "BSD-3-Clause"),
+            t("pkg:pypi/python-dateutil@4.0.0", "required", "BSD-3-Clause"),
+            t("pkg:pypi/six@1.17.0", "required", "MIT"),
+            t("pkg:pypi/tzdata@2026.6", "required", ""),
+        ]
+    );
+}

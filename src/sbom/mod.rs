@@ -46,8 +46,9 @@ use model::{Component, Ecosystem, Inventory, License, Malformed};
     )
 )]
 pub struct Args {
-    /// Lockfiles, or directories searched for them (default: `.`). `.git`, `target` and
-    /// `node_modules` are not descended into.
+    /// Lockfiles, or directories searched for them (default: `.`); hidden directories,
+    /// `target` and `node_modules` are not descended into. A virtualenv or site-packages
+    /// directory given here is read for its installed distributions.
     #[arg(value_name = "PATH")]
     pub paths: Vec<OsString>,
     /// Write the SBOM to FILE instead of stdout.
@@ -205,7 +206,6 @@ fn unsupported(name: &str) -> Option<&'static str> {
         "pdm.lock" => "PDM",
         "pixi.lock" => "pixi",
         "go.work.sum" => "Go workspaces",
-        "Cargo.lock.orig" => "a backup",
         _ => return None,
     })
 }
@@ -273,9 +273,11 @@ fn discover(paths: &[OsString]) -> Result<(Vec<Source>, SkippedList), Error> {
             .into_iter()
             .filter_entry(|e| {
                 let n = e.file_name().to_string_lossy();
+                // Hidden directories (.git, .tox, .venv, caches) hold tooling, not the
+                // project's dependencies; pass a virtualenv explicitly to read it.
                 !(e.depth() > 0
                     && e.file_type().is_dir()
-                    && (n == ".git"
+                    && (n.starts_with('.')
                         || n == "target"
                         || n == "node_modules"
                         || n.ends_with(".dist-info")))

@@ -162,6 +162,9 @@ pub struct Component {
     pub license: Option<License>,
     /// How it is needed.
     pub scope: Scope,
+    /// True when the source cannot tell how the component is needed (installed distributions,
+    /// a bare `node_modules`): a lockfile's scope then wins when the two are merged.
+    pub scope_inferred: bool,
     /// Extra `name=value` facts recorded as CycloneDX properties (sorted on output).
     pub properties: BTreeMap<String, String>,
     /// Directories that hold the component's licence texts when installed locally (the crate
@@ -185,6 +188,7 @@ impl Component {
             hashes: Vec::new(),
             license: None,
             scope: Scope::Required,
+            scope_inferred: false,
             properties: BTreeMap::new(),
             license_dirs: Vec::new(),
             license_archives: Vec::new(),
@@ -195,7 +199,14 @@ impl Component {
     /// the tree): the stronger scope wins, hashes, licence and licence directories are kept from
     /// whichever has them.
     pub fn merge(&mut self, other: Component) {
-        self.scope = self.scope.strongest(other.scope);
+        match (self.scope_inferred, other.scope_inferred) {
+            (true, false) => {
+                self.scope = other.scope;
+                self.scope_inferred = false;
+            }
+            (false, true) => {}
+            _ => self.scope = self.scope.strongest(other.scope),
+        }
         for h in other.hashes {
             if !self.hashes.contains(&h) {
                 self.hashes.push(h);

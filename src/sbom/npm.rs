@@ -240,7 +240,12 @@ pub fn parse_node_modules(dir: &Path) -> Inventory {
     let root = read_package_json(&dir.join("package.json")).unwrap_or_default();
     let (name, version) = (root.name.clone(), root.version.clone());
     entries.insert(String::new(), root);
-    build(dir, entries, name, version)
+    let mut inv = build(dir, entries, name, version);
+    // Installed package.json files do not say whether a package is dev-only.
+    for c in &mut inv.components {
+        c.scope_inferred = true;
+    }
+    inv
 }
 
 fn read_package_json(path: &Path) -> Option<Entry> {

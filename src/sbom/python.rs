@@ -588,6 +588,7 @@ pub fn parse_site_packages(dir: &Path) -> Inventory {
         let Some(name) = m.name.clone() else { continue };
         let mut c = component(&name, m.version.as_deref());
         c.license = metadata_license(&m);
+        c.scope_inferred = true;
         c.license_dirs.push(d.clone());
         metas.push((c.purl.clone(), m));
         inv.components.push(c);
