@@ -37,6 +37,9 @@ fn sbom_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         "SBOM_VERSION",
         "SBOM_SPEC_VERSION",
         "SBOM_LICENSES_DIR",
+        "SBOM_DENY",
+        "SBOM_ALLOW",
+        "GOPATH",
     ] {
         cmd.env_remove(var);
     }

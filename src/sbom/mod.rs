@@ -68,16 +68,16 @@ pub struct Args {
     pub licenses_dir: Option<PathBuf>,
     /// Fail (exit 1) when a component can only be used under this licence (SPDX id; `GPL-*`
     /// matches a prefix). Repeatable, or comma-separated.
-    #[arg(long, value_name = "LICENSE", value_delimiter = ',', value_parser = Pattern::parse)]
+    #[arg(long, value_name = "LICENSE", value_delimiter = ',', value_parser = Pattern::parse, env = "SBOM_DENY")]
     pub deny: Vec<Pattern>,
     /// Fail (exit 1) unless every component can be used under these licences alone; unknown
     /// licences fail too. Repeatable, or comma-separated.
-    #[arg(long, value_name = "LICENSE", value_delimiter = ',', value_parser = Pattern::parse)]
+    #[arg(long, value_name = "LICENSE", value_delimiter = ',', value_parser = Pattern::parse, env = "SBOM_ALLOW")]
     pub allow: Vec<Pattern>,
-    /// Cargo home holding the registry sources (licences of crates).
+    /// Cargo home holding the registry sources (licences of crates) [default: ~/.cargo].
     #[arg(long, env = "CARGO_HOME", value_name = "DIR")]
     pub cargo_home: Option<PathBuf>,
-    /// Go module cache (licence texts of Go modules).
+    /// Go module cache (licence texts of Go modules) [default: $GOPATH/pkg/mod, ~/go/pkg/mod].
     #[arg(long, env = "GOMODCACHE", value_name = "DIR")]
     pub gomodcache: Option<PathBuf>,
     /// Output options.
@@ -494,7 +494,21 @@ fn write_license_bundle(
 }
 
 /// Runs `sbom` with parsed arguments; testable without a process.
-pub fn run(args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
+pub fn run(mut args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
+    // The tools' own defaults when their variables are unset.
+    let home = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from);
+    if args.cargo_home.is_none() {
+        args.cargo_home = home.as_ref().map(|h| h.join(".cargo"));
+    }
+    if args.gomodcache.is_none() {
+        args.gomodcache = std::env::var_os("GOPATH")
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| home.as_ref().map(|h| h.join("go")))
+            .map(|p| p.join("pkg").join("mod"));
+    }
     let json = args.output_args.json;
     if json && args.output.is_none() {
         return Err(Error::JsonNeedsOutput);
