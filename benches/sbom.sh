@@ -20,8 +20,10 @@ need hyperfine "apt-get install hyperfine"
 [[ -x /usr/bin/time ]] || { echo "sbom.sh: /usr/bin/time is missing (apt-get install time)" >&2; exit 3; }
 
 echo "== building sbom (release, shared target dir)"
-CARGO_TARGET_DIR=/work/wt/release-target cargo build --release --quiet --bin sbom
-sbom=/work/wt/release-target/release/sbom
+# The release target directory shared by the workplace's benchmarks; SBOM_BENCH_TARGET_DIR elsewhere.
+target_dir=${SBOM_BENCH_TARGET_DIR:-/work/wt/release-target}
+CARGO_TARGET_DIR=$target_dir cargo build --release --quiet --bin sbom
+sbom=$target_dir/release/sbom
 
 if [[ ! -x $work/cargo/bin/cargo-cyclonedx ]]; then
   echo "== installing cargo-cyclonedx (slow: a few minutes)"
@@ -65,8 +67,10 @@ cd "$ws"
 export CARGO_HOME=$CARGO_HOME_BENCH SOURCE_DATE_EPOCH=1700000000
 # Same scope for both: every platform and feature the lockfile holds (sbom always reads the
 # whole lockfile; cargo cyclonedx defaults to the host target only).
-ours="$sbom --cargo-home $CARGO_HOME_BENCH -o $work/ours.cdx.json"
-theirs="$cyclonedx cyclonedx --format json --spec-version 1.5 --target all --all-features -qq"
+ours_cmd=("$sbom" --cargo-home "$CARGO_HOME_BENCH" -o "$work/ours.cdx.json")
+theirs_cmd=("$cyclonedx" cyclonedx --format json --spec-version 1.5 --target all --all-features -qq)
+ours=$(printf '%q ' "${ours_cmd[@]}")
+theirs=$(printf '%q ' "${theirs_cmd[@]}")
 hyperfine --warmup 2 --runs 10 --export-json "$work/cargo-bench.json" \
   -n sbom "$ours" -n "cargo cyclonedx" "$theirs"
 python3 - "$work/cargo-bench.json" <<'PY'
@@ -76,7 +80,7 @@ a, b = r["sbom"]["mean"], r["cargo cyclonedx"]["mean"]
 print(f"sbom {a*1000:.1f} ms, cargo cyclonedx {b*1000:.1f} ms: sbom is {b/a:.1f}x faster")
 PY
 rss() { /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident/ {print $2}'; }
-echo "peak RSS: sbom $(rss $ours) KiB, cargo cyclonedx $(rss $theirs) KiB"
+echo "peak RSS: sbom $(rss "${ours_cmd[@]}") KiB, cargo cyclonedx $(rss "${theirs_cmd[@]}") KiB"
 
 if [[ ${SBOM_BENCH_NPM:-0} == 1 ]]; then
   need npm "apt-get install npm"
@@ -96,9 +100,11 @@ JSON
   pkgs=$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['packages'])-1)" "$npmws/package-lock.json")
   echo "== $pkgs packages in $npmws/package-lock.json"
   cd "$npmws"
+  ours_npm=("$sbom" -o "$work/ours-npm.cdx.json" package-lock.json)
+  theirs_npm=("$work/npm/node_modules/.bin/cyclonedx-npm" --package-lock-only --ignore-npm-errors
+    --output-file "$work/theirs-npm.cdx.json")
   hyperfine --warmup 1 --runs 5 --ignore-failure --export-json "$work/npm-bench.json" \
-    -n sbom "$sbom -o $work/ours-npm.cdx.json package-lock.json" \
-    -n cyclonedx-npm "$work/npm/node_modules/.bin/cyclonedx-npm --package-lock-only --ignore-npm-errors --output-file $work/theirs-npm.cdx.json"
+    -n sbom "$(printf '%q ' "${ours_npm[@]}")" -n cyclonedx-npm "$(printf '%q ' "${theirs_npm[@]}")"
   # --ignore-npm-errors: the lockfile was resolved with --legacy-peer-deps, and `npm ls` (which
   # cyclonedx-npm runs) reports the unmet peer dependencies as errors.
   python3 - "$work/npm-bench.json" <<'PY'
@@ -107,6 +113,6 @@ r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
 a, b = r["sbom"]["mean"], r["cyclonedx-npm"]["mean"]
 print(f"sbom {a*1000:.1f} ms, cyclonedx-npm {b*1000:.1f} ms: sbom is {b/a:.1f}x faster")
 PY
-  echo "peak RSS: sbom $(rss $sbom -o $work/ours-npm.cdx.json package-lock.json) KiB," \
-    "cyclonedx-npm $(rss $work/npm/node_modules/.bin/cyclonedx-npm --package-lock-only --ignore-npm-errors --output-file $work/theirs-npm.cdx.json) KiB (node; npm ls runs as a child)"
+  echo "peak RSS: sbom $(rss "${ours_npm[@]}") KiB," \
+    "cyclonedx-npm $(rss "${theirs_npm[@]}") KiB (node; npm ls runs as a child)"
 fi
