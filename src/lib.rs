@@ -14,3 +14,4 @@ pub mod multicall;
 pub mod output;
 pub mod sbom;
 pub mod select;
+pub mod upload;

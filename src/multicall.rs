@@ -21,6 +21,7 @@ pub struct ToolEntry {
 /// Every tool, in the order `relkit --help` lists them.
 pub const TOOLS: &[ToolEntry] = &[
     ToolEntry { name: "artifact-check", about: "Verify release artifacts: presence, size, architecture, archive and package contents, versions", main: crate::artifact::main },
+    ToolEntry { name: "asset-upload", about: "Upload release assets to GitHub Releases (re-runnable, fault-tolerant, streaming)", main: crate::upload::main },
     ToolEntry { name: "sbom", about: "CycloneDX SBOM and licence bundle from lockfiles", main: crate::sbom::main },
 ];
 
