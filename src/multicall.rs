@@ -24,6 +24,7 @@ pub const TOOLS: &[ToolEntry] = &[
     ToolEntry { name: "checksum", about: "Create, verify, lint and merge checksum manifests (sha256sum-compatible)", main: crate::checksum::main },
     ToolEntry { name: "artifact-check", about: "Verify release artifacts: presence, size, architecture, archive and package contents, versions", main: crate::artifact::main },
     ToolEntry { name: "asset-upload", about: "Upload release assets to GitHub Releases (re-runnable, fault-tolerant, streaming)", main: crate::upload::main },
+    ToolEntry { name: "sbom", about: "CycloneDX SBOM and licence bundle from lockfiles", main: crate::sbom::main },
 ];
 
 /// Finds a tool by name.
