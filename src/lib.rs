@@ -13,6 +13,7 @@ pub mod fsutil;
 pub mod gha;
 pub mod multicall;
 pub mod output;
+pub mod sbom;
 pub mod select;
 pub mod smoke;
 pub mod upload;
