@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod cli;
+pub mod coverage;
 pub mod exit;
 pub mod fsutil;
 pub mod gha;

@@ -19,7 +19,11 @@ pub struct ToolEntry {
 }
 
 /// Every tool, in the order `relkit --help` lists them.
-pub const TOOLS: &[ToolEntry] = &[];
+pub const TOOLS: &[ToolEntry] = &[ToolEntry {
+    name: "coverage-gate",
+    about: "Gate on coverage totals, changed lines and regressions, from any common report format",
+    main: crate::coverage::main,
+}];
 
 /// Finds a tool by name.
 pub fn find(name: &str) -> Option<&'static ToolEntry> {
