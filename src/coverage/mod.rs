@@ -353,12 +353,6 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
     if m.lines.is_none() && m.statements.is_none() {
         return Err(Error::NothingCoverable(cov.files.len()));
     }
-    if let Some(diagnosis) = mapper.diagnose(cov.files.keys()) {
-        ctx.gha.annotate(
-            Level::Warning,
-            &Annotation::new(diagnosis).title("coverage-gate: paths"),
-        );
-    }
     let native = match tools.as_slice() {
         [tool] => gates::native(*tool, &m),
         _ => None,
@@ -478,6 +472,12 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
         let mut bytes = serde_json::to_vec_pretty(&base).map_err(std::io::Error::other)?;
         bytes.push(b'\n');
         crate::fsutil::atomic_write(path, &bytes)?;
+    }
+    if let Some(diagnosis) = mapper.diagnose(cov.files.keys()) {
+        ctx.gha.annotate(
+            Level::Warning,
+            &Annotation::new(diagnosis).title("coverage-gate: paths"),
+        );
     }
     let passed = gate_list.iter().all(|g| g.passed);
     let outcome = report::Outcome {

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use super::diff::DiffCoverage;
 use super::gates::{self, as_text, floor_hundredths, Gate, Hundredths, Metrics, Native};
@@ -38,40 +38,93 @@ pub struct Outcome {
     pub failing_files: Vec<(String, Hundredths)>,
 }
 
-fn counts_json(c: Option<Counts>) -> Value {
-    match c {
-        Some(c) => json!({
-            "covered": c.covered,
-            "total": c.total,
-            "percent": gates::as_number(floor_hundredths(c)),
-        }),
-        None => Value::Null,
-    }
+/// One metric in the `--json` document.
+#[derive(Debug, Clone, Serialize)]
+pub struct MetricJson {
+    /// Covered items.
+    pub covered: u64,
+    /// All items.
+    pub total: u64,
+    /// Percent, floored to hundredths.
+    pub percent: f64,
+}
+
+fn counts_json(c: Option<Counts>) -> Option<MetricJson> {
+    c.map(|c| MetricJson {
+        covered: c.covered,
+        total: c.total,
+        percent: gates::as_number(floor_hundredths(c)),
+    })
+}
+
+/// The `native` member of the `--json` document.
+#[derive(Debug, Clone, Serialize)]
+pub struct NativeJson {
+    /// The tool.
+    pub tool: &'static str,
+    /// Its headline number.
+    pub percent: f64,
+}
+
+/// The `diff` member of the `--json` document.
+#[derive(Debug, Clone, Serialize)]
+pub struct DiffJson {
+    /// The merge-base commit.
+    pub base: String,
+    /// Changed coverable lines.
+    pub lines: Option<MetricJson>,
+    /// Uncovered changed lines.
+    pub uncovered: Vec<super::diff::Uncovered>,
+}
+
+/// The `--json` document, members in the order issue 7 lists them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Json {
+    /// Input formats.
+    pub format: Vec<&'static str>,
+    /// Number of files.
+    pub files: usize,
+    /// Lines.
+    pub lines: Option<MetricJson>,
+    /// Statements.
+    pub statements: Option<MetricJson>,
+    /// Branches.
+    pub branches: Option<MetricJson>,
+    /// Functions.
+    pub functions: Option<MetricJson>,
+    /// The producing tool's headline.
+    pub native: Option<NativeJson>,
+    /// Diff coverage.
+    pub diff: Option<DiffJson>,
+    /// Evaluated gates.
+    pub gates: Vec<Gate>,
+    /// True when every gate passed.
+    pub passed: bool,
 }
 
 impl Outcome {
     /// The `--json` document (shape fixed by issue 7).
-    pub fn json(&self) -> Value {
+    pub fn json(&self) -> Json {
         let m = &self.metrics;
-        json!({
-            "format": self.formats,
-            "files": self.files,
-            "lines": counts_json(m.lines),
-            "statements": counts_json(m.statements),
-            "branches": counts_json(m.branches),
-            "functions": counts_json(m.functions),
-            "native": self.native.as_ref().map(|n| json!({
-                "tool": n.tool,
-                "percent": gates::as_number(n.hundredths),
-            })),
-            "diff": self.diff.as_ref().map(|(base, d)| json!({
-                "base": base,
-                "lines": counts_json(Some(d.lines)),
-                "uncovered": d.uncovered,
-            })),
-            "gates": self.gates,
-            "passed": self.passed,
-        })
+        Json {
+            format: self.formats.clone(),
+            files: self.files,
+            lines: counts_json(m.lines),
+            statements: counts_json(m.statements),
+            branches: counts_json(m.branches),
+            functions: counts_json(m.functions),
+            native: self.native.as_ref().map(|n| NativeJson {
+                tool: n.tool,
+                percent: gates::as_number(n.hundredths),
+            }),
+            diff: self.diff.as_ref().map(|(base, d)| DiffJson {
+                base: base.clone(),
+                lines: counts_json(Some(d.lines)),
+                uncovered: d.uncovered.clone(),
+            }),
+            gates: self.gates.clone(),
+            passed: self.passed,
+        }
     }
 
     fn gate(&self, metric: &str) -> Option<&Gate> {
