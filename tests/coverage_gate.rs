@@ -2,6 +2,8 @@
 //! fixtures and live regeneration), hand-written edge cases, merging, gates, diff coverage on
 //! real git repositories, baselines, badges and the Actions integration.
 
+mod harness;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -949,4 +951,52 @@ fn bad_usage_exits_2() {
     assert_eq!(code(&run(&[])), 2);
     assert_eq!(code(&run(&["gcc/out/unit.info", "--min-lines", "abc"])), 2);
     assert_eq!(code(&run(&["gcc/out/unit.info", "--path-map", "nope"])), 2);
+}
+
+#[test]
+fn action_runs_end_to_end_and_inputs_cannot_inject_shell() {
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::create_dir(ws.path().join("src")).unwrap();
+    std::fs::write(ws.path().join("src/a.c"), "int main() {}\n").unwrap();
+    std::fs::write(
+        ws.path().join("lcov.info"),
+        "SF:/app/src/a.c\nDA:1,1\nDA:2,1\nDA:3,0\nBRDA:1,0,0,1\nBRDA:1,0,1,0\nend_of_record\n",
+    )
+    .unwrap();
+    let result = harness::Action::load("actions/coverage-gate")
+        .input("reports", "lcov.info")
+        .input("strip-prefix", "/app/\n$(touch pwned); `touch pwned2`")
+        .input("min-lines", "66.66")
+        .input("badge", "badge.svg")
+        .workspace(ws.path())
+        .run()
+        .unwrap();
+    assert!(result.success, "{result}");
+    assert_eq!(
+        result.outputs,
+        std::collections::BTreeMap::from([
+            ("branches".to_string(), "50.00".to_string()),
+            ("diff".to_string(), String::new()),
+            ("lines".to_string(), "66.66".to_string()),
+            ("passed".to_string(), "true".to_string()),
+        ])
+    );
+    assert!(
+        result.summary.contains("### ✅ Coverage (lcov)"),
+        "{}",
+        result.summary
+    );
+    assert!(ws.path().join("badge.svg").exists());
+    assert!(!ws.path().join("pwned").exists() && !ws.path().join("pwned2").exists());
+
+    let failing = harness::Action::load("actions/coverage-gate")
+        .input("reports", "lcov.info")
+        .input("strip-prefix", "/app/")
+        .input("min-lines", "70")
+        .workspace(ws.path())
+        .run()
+        .unwrap();
+    assert!(!failing.success);
+    assert_eq!(failing.step("run").exit_code, Some(1));
+    assert_eq!(failing.outputs["passed"], "false");
 }

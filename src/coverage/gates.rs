@@ -90,7 +90,17 @@ pub fn native(tool: Tool, m: &Metrics) -> Option<Native> {
     let statements = m.statements.filter(|c| c.total > 0);
     let (name, text) = match tool {
         Tool::Lcov => ("lcov", fixed_not_extreme(lines?, 1)),
-        Tool::Gcovr => ("gcovr", fixed_not_extreme(lines?, 1)),
+        Tool::Gcovr => {
+            // gcovr's CoverageStat.percent: round(ratio * 100, 1), clamped to 99.9 unless all
+            // is covered (no floor at 0.1, unlike lcov).
+            let l = lines?;
+            let text = if l.covered < l.total {
+                fixed(pct(l), 1).replace("100.0", "99.9")
+            } else {
+                "100.0".to_string()
+            };
+            ("gcovr", text)
+        }
         Tool::LlvmCov => ("llvm-cov", fixed(pct(lines?), 2)),
         Tool::Jacoco => ("jacoco", fixed(pct(lines?), 0)),
         Tool::Go => ("go", fixed(pct(statements?), 1)),
@@ -274,6 +284,16 @@ mod tests {
             functions: None,
         };
         assert_eq!(native(Tool::Lcov, &m).unwrap().text, "99.9");
+        assert_eq!(native(Tool::Gcovr, &m).unwrap().text, "99.9");
+        let tiny = Metrics {
+            lines: Some(c(1, 10_000)),
+            ..Metrics::default()
+        };
+        assert_eq!(native(Tool::Lcov, &tiny).unwrap().text, "0.1");
+        assert_eq!(native(Tool::Gcovr, &tiny).unwrap().text, "0.0");
+        // Ties round to even, like Python's round() and Go's and C's printf.
+        assert_eq!(fixed(12.25, 1), "12.2");
+        assert_eq!(fixed(12.75, 1), "12.8");
         assert_eq!(native(Tool::Istanbul, &m).unwrap().text, "66.66");
         assert_eq!(native(Tool::Go, &m).unwrap().text, "66.7");
         assert_eq!(native(Tool::CoveragePy, &m).unwrap().text, "60");

@@ -512,3 +512,149 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
 pub fn main(argv: Vec<OsString>) -> std::process::ExitCode {
     crate::cli::run_tool("coverage-gate", argv, run)
 }
+
+#[cfg(test)]
+mod fuzz {
+    //! Property tests: no input makes any parser (or the totals computed from its output) panic.
+    use super::*;
+    use proptest::prelude::*;
+
+    const FORMATS: [Format; 9] = [
+        Format::Lcov,
+        Format::Cobertura,
+        Format::Jacoco,
+        Format::Clover,
+        Format::CoveragePy,
+        Format::Istanbul,
+        Format::IstanbulSummary,
+        Format::Go,
+        Format::LlvmCov,
+    ];
+
+    const SEEDS: [(&[u8], Format); 9] = [
+        (
+            include_bytes!("../../tests/fixtures/coverage-gate/gcc/out/two-sections.info"),
+            Format::Lcov,
+        ),
+        (
+            include_bytes!("../../tests/fixtures/coverage-gate/gcc/out/gcovr.xml"),
+            Format::Cobertura,
+        ),
+        (
+            include_bytes!("../../tests/fixtures/coverage-gate/edge/jacoco.xml"),
+            Format::Jacoco,
+        ),
+        (
+            include_bytes!("../../tests/fixtures/coverage-gate/istanbul/out/clover.xml"),
+            Format::Clover,
+        ),
+        (
+            include_bytes!("../../tests/fixtures/coverage-gate/python/out/coverage.json"),
+            Format::CoveragePy,
+        ),
+        (
+            include_bytes!("../../tests/fixtures/coverage-gate/istanbul/out/coverage-final.json"),
+            Format::Istanbul,
+        ),
+        (
+            include_bytes!("../../tests/fixtures/coverage-gate/istanbul/out/coverage-summary.json"),
+            Format::IstanbulSummary,
+        ),
+        (
+            include_bytes!("../../tests/fixtures/coverage-gate/go/out/cover-count.out"),
+            Format::Go,
+        ),
+        (
+            include_bytes!("../../tests/fixtures/coverage-gate/llvm/out/llvm-export.json"),
+            Format::LlvmCov,
+        ),
+    ];
+
+    /// Detects (or forces) and parses `bytes`, then computes everything shown from the result.
+    fn exercise(bytes: &[u8], forced: Option<Format>) {
+        let mapper = PathMapper::new(&PathOptions::default()).unwrap();
+        let mut reader: &[u8] = bytes;
+        let format = match forced {
+            Some(f) => f,
+            None => match formats::detect(&mut reader) {
+                Ok(f) => f,
+                Err(_) => return,
+            },
+        };
+        let mut cov = Coverage::default();
+        let mut sink = Sink::new(&mut cov, &mapper);
+        let r: &mut dyn BufRead = &mut reader;
+        let _ = match format {
+            Format::Lcov => lcov::parse(r, &mut sink),
+            Format::Cobertura => cobertura::parse(r, &mut sink),
+            Format::Jacoco => jacoco::parse(r, &mut sink),
+            Format::Clover => clover::parse(r, &mut sink),
+            Format::CoveragePy => coveragepy::parse(r, &mut sink),
+            Format::Istanbul => istanbul::parse_final(r, &mut sink),
+            Format::IstanbulSummary => istanbul::parse_summary(r, &mut sink),
+            Format::Go => golang::parse(r, &mut sink),
+            Format::LlvmCov => llvm::parse(r, &mut sink),
+        };
+        cov.normalize();
+        let m = metrics(&cov);
+        for tool in [
+            Tool::Lcov,
+            Tool::CoveragePy,
+            Tool::Gcovr,
+            Tool::Istanbul,
+            Tool::Go,
+            Tool::LlvmCov,
+            Tool::Jacoco,
+            Tool::Clover,
+        ] {
+            let _ = gates::native(tool, &m);
+        }
+        let _ = mapper.diagnose(cov.files.keys());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512), f in 0usize..10) {
+            exercise(&bytes, FORMATS.get(f).copied());
+        }
+
+        #[test]
+        fn mutated_real_reports_never_panic(seed in 0usize..9, cut in any::<prop::sample::Index>(), flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..8), detect in any::<bool>()) {
+            let (bytes, format) = SEEDS[seed];
+            let mut bytes = bytes[..cut.index(bytes.len() + 1).min(bytes.len())].to_vec();
+            if !bytes.is_empty() {
+                for (at, b) in &flips {
+                    let i = at.index(bytes.len());
+                    bytes[i] = *b;
+                }
+            }
+            exercise(&bytes, if detect { None } else { Some(format) });
+        }
+
+        #[test]
+        fn structured_lcov_never_panics(records in proptest::collection::vec(
+            prop_oneof![
+                Just("SF:a.c".to_string()),
+                Just("end_of_record".to_string()),
+                (any::<u64>(), any::<i64>()).prop_map(|(l, h)| format!("DA:{l},{h}")),
+                (any::<u32>(), any::<u32>(), "[a-z,()= ]{0,8}", "-|[0-9]{1,3}").prop_map(|(l, b, e, t)| format!("BRDA:{l},{b},{e},{t}")),
+                (any::<u32>(), "[a-z,]{0,6}").prop_map(|(l, n)| format!("FN:{l},{n}")),
+                (any::<u64>(), "[a-z]{0,6}").prop_map(|(h, n)| format!("FNDA:{h},{n}")),
+                (any::<u64>(), any::<u32>()).prop_map(|(i, l)| format!("FNL:{i},{l}")),
+                (any::<u64>(), any::<u64>(), "[a-z]{0,6}").prop_map(|(i, h, n)| format!("FNA:{i},{h},{n}")),
+            ], 0..40)) {
+            exercise(records.join("\n").as_bytes(), Some(Format::Lcov));
+        }
+
+        #[test]
+        fn structured_go_never_panics(blocks in proptest::collection::vec((any::<u32>(), any::<u32>(), any::<u32>(), any::<u32>(), any::<u32>(), any::<u64>()), 0..20)) {
+            let mut text = String::from("mode: count\n");
+            for (sl, sc, span, ec, n, c) in blocks {
+                text.push_str(&format!("m/a.go:{sl}.{sc},{}.{ec} {n} {c}\n", sl.saturating_add(span % 50)));
+            }
+            exercise(text.as_bytes(), None);
+        }
+    }
+}
