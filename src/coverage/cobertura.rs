@@ -53,8 +53,20 @@ pub fn parse(reader: &mut dyn BufRead, sink: &mut Sink) -> Result<(), ParseError
                     method = Some((format!("{name}{sig}"), 0, 0));
                 }
                 b"line" => {
-                    let number = xml::line_number(e, b"number", "line")?;
-                    let hits = xml::number(e, b"hits", "line")?;
+                    let [number, hits, branch, cc] =
+                        xml::pick(e, [b"number", b"hits", b"branch", b"condition-coverage"]);
+                    let missing =
+                        |k: &str| ParseError::new(format!("<line> without the {k} attribute"));
+                    let number = xml::parse_number(
+                        &number.ok_or_else(|| missing("number"))?,
+                        b"number",
+                        "line",
+                    )?;
+                    let number = u32::try_from(number).map_err(|_| {
+                        ParseError::new(format!("<line> line {number} is out of range"))
+                    })?;
+                    let hits =
+                        xml::parse_number(&hits.ok_or_else(|| missing("hits"))?, b"hits", "line")?;
                     if in_methods {
                         if let Some(m) = method.as_mut() {
                             if m.1 == 0 || number < m.1 {
@@ -70,9 +82,9 @@ pub fn parse(reader: &mut dyn BufRead, sink: &mut Sink) -> Result<(), ParseError
                     data.lines.add(number, hits);
                     seen_lines.total += 1;
                     seen_lines.covered += u64::from(hits > 0);
-                    let branch = xml::raw(e, b"branch").is_some_and(|b| &*b == b"true");
-                    if branch {
-                        if let Some(cc) = xml::text(e, b"condition-coverage")? {
+                    if branch.is_some_and(|b| &*b == b"true") {
+                        if let Some(cc) = cc {
+                            let cc = String::from_utf8_lossy(&cc);
                             let (c, t) = conditions(&cc).ok_or_else(|| {
                                 ParseError::new(format!("malformed condition-coverage=\"{cc}\""))
                             })?;

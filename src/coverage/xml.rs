@@ -129,21 +129,41 @@ pub fn number(e: &BytesStart<'_>, key: &[u8], elem: &str) -> Result<u64, ParseEr
     }
 }
 
+/// The raw values of several attributes in one pass over the element (the hot path of large
+/// reports: one `<line>` element per source line).
+pub fn pick<'a, const N: usize>(
+    e: &'a BytesStart<'a>,
+    keys: [&[u8]; N],
+) -> [Option<Cow<'a, [u8]>>; N] {
+    let mut out: [Option<Cow<'a, [u8]>>; N] = std::array::from_fn(|_| None);
+    for a in e.attributes().flatten() {
+        if let Some(i) = keys.iter().position(|k| *k == a.key.as_ref()) {
+            out[i] = Some(a.value);
+        }
+    }
+    out
+}
+
 /// An optional unsigned attribute; negative or fractional counts (some tools write `hits="-1"`
 /// or `1.0`) are read as their non-negative integer part.
 pub fn opt_number(e: &BytesStart<'_>, key: &[u8], elem: &str) -> Result<Option<u64>, ParseError> {
-    let Some(v) = raw(e, key) else {
-        return Ok(None);
-    };
+    match raw(e, key) {
+        Some(v) => parse_number(&v, key, elem).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// A count from a raw attribute value (see [`opt_number`]).
+pub fn parse_number(v: &[u8], key: &[u8], elem: &str) -> Result<u64, ParseError> {
     let v = v.trim_ascii();
     if let Some(n) = super::lcov::parse_u64(v) {
-        return Ok(Some(n));
+        return Ok(n);
     }
     let parsed = std::str::from_utf8(v)
         .ok()
         .and_then(|s| s.parse::<f64>().ok());
     match parsed {
-        Some(f) if f.is_finite() => Ok(Some(if f < 0.0 { 0 } else { f as u64 })),
+        Some(f) if f.is_finite() => Ok(if f < 0.0 { 0 } else { f as u64 }),
         _ => Err(ParseError::new(format!(
             "<{elem} {}=\"{}\"> is not a number",
             String::from_utf8_lossy(key),
