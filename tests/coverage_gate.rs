@@ -534,6 +534,36 @@ fn reports_merge_per_line_across_formats() {
     assert_eq!(ct(&doc, "lines"), Some((9, 16)));
     assert_eq!(doc["format"], json!(["coverage.py", "lcov"]));
     assert_eq!(doc["native"], Value::Null);
+    // Istanbul's per-line report and its summary of the same run count once.
+    let root = fixtures().join("istanbul/src");
+    let strip = format!("{PREFIX}/istanbul/");
+    let both = json_of(
+        &root,
+        &[
+            "../out/coverage-final.json",
+            "../out/coverage-summary.json",
+            "--strip-prefix",
+            &strip,
+        ],
+        0,
+    );
+    let one = json_of(
+        &root,
+        &["../out/coverage-final.json", "--strip-prefix", &strip],
+        0,
+    );
+    assert_eq!(
+        (
+            both["statements"].clone(),
+            both["lines"].clone(),
+            both["native"].clone()
+        ),
+        (
+            one["statements"].clone(),
+            one["lines"].clone(),
+            one["native"].clone()
+        )
+    );
     // Two matrix jobs covering different lines: a line is covered if any job covers it.
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(

@@ -90,8 +90,7 @@ pub fn parse(reader: &mut dyn BufRead, sink: &mut Sink) -> Result<(), ParseError
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::coverage::model::{Counts, Coverage};
-    use crate::coverage::paths::{PathMapper, PathOptions};
+    use crate::coverage::model::Counts;
 
     #[test]
     fn reads_openclover_lines() {
@@ -99,11 +98,7 @@ mod tests {
 <file name="A.java" path="src/A.java"><line num="2" count="1" type="method" signature="f()"/>
 <line num="3" count="1" type="stmt"/><line num="4" count="0" type="stmt"/><line num="5" type="cond" truecount="1" falsecount="0"/></file>
 </package></project></coverage>"#;
-        let mut cov = Coverage::default();
-        let paths = PathMapper::new(&PathOptions::default()).unwrap();
-        let mut sink = Sink::new(&mut cov, &paths);
-        parse(&mut text.as_bytes(), &mut sink).unwrap();
-        cov.normalize();
+        let (cov, _) = crate::coverage::formats::parse_text(parse, text).unwrap();
         let f = &cov.files["src/A.java"];
         assert_eq!(
             f.statement_counts(),

@@ -141,16 +141,9 @@ pub fn parse(reader: &mut dyn BufRead, sink: &mut Sink) -> Result<(), ParseError
 mod tests {
     use super::*;
     use crate::coverage::model::Coverage;
-    use crate::coverage::paths::{PathMapper, PathOptions};
 
     fn run(text: &str) -> Result<(Coverage, Vec<String>), ParseError> {
-        let mut cov = Coverage::default();
-        let paths = PathMapper::new(&PathOptions::default()).unwrap();
-        let mut sink = Sink::new(&mut cov, &paths);
-        parse(&mut text.as_bytes(), &mut sink)?;
-        let notes = sink.notes.clone();
-        cov.normalize();
-        Ok((cov, notes))
+        crate::coverage::formats::parse_text(parse, text)
     }
 
     #[test]

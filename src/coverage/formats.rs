@@ -282,6 +282,22 @@ fn detect_json(text: &str) -> Result<Format, ParseError> {
     }
 }
 
+/// Test helper: runs `parse` over `text` with default path options and returns the normalised
+/// coverage and the notes.
+#[cfg(test)]
+pub(crate) fn parse_text(
+    parse: fn(&mut dyn BufRead, &mut Sink) -> Result<(), ParseError>,
+    text: &str,
+) -> Result<(Coverage, Vec<String>), ParseError> {
+    let mut cov = Coverage::default();
+    let paths = PathMapper::new(&super::paths::PathOptions::default()).map_err(ParseError::new)?;
+    let mut sink = Sink::new(&mut cov, &paths);
+    parse(&mut text.as_bytes(), &mut sink)?;
+    let notes = sink.notes;
+    cov.normalize();
+    Ok((cov, notes))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

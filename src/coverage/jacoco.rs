@@ -126,8 +126,6 @@ fn join(package: &str, name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::coverage::model::Coverage;
-    use crate::coverage::paths::{PathMapper, PathOptions};
 
     #[test]
     fn reads_sourcefiles_and_methods() {
@@ -137,12 +135,8 @@ mod tests {
 <method name="g" desc="()V" line="7"><counter type="METHOD" missed="1" covered="0"/></method></class>
 <sourcefile name="A.java"><line nr="3" mi="0" ci="2" mb="1" cb="1"/><line nr="7" mi="3" ci="0" mb="0" cb="0"/><counter type="LINE" missed="1" covered="1"/></sourcefile>
 </package><counter type="LINE" missed="1" covered="1"/></report>"#;
-        let mut cov = Coverage::default();
-        let paths = PathMapper::new(&PathOptions::default()).unwrap();
-        let mut sink = Sink::new(&mut cov, &paths);
-        parse(&mut text.as_bytes(), &mut sink).unwrap();
-        assert!(sink.notes.is_empty(), "{:?}", sink.notes);
-        cov.normalize();
+        let (cov, notes) = crate::coverage::formats::parse_text(parse, text).unwrap();
+        assert!(notes.is_empty(), "{notes:?}");
         let f = &cov.files["com/acme/A.java"];
         assert_eq!(
             f.line_counts(),

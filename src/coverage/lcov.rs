@@ -225,15 +225,9 @@ pub fn parse(reader: &mut dyn BufRead, sink: &mut Sink) -> Result<(), ParseError
 mod tests {
     use super::*;
     use crate::coverage::model::{Counts, Coverage};
-    use crate::coverage::paths::{PathMapper, PathOptions};
 
-    pub(crate) fn run(text: &str) -> Result<Coverage, ParseError> {
-        let mut cov = Coverage::default();
-        let paths = PathMapper::new(&PathOptions::default()).unwrap();
-        let mut sink = Sink::new(&mut cov, &paths);
-        parse(&mut text.as_bytes(), &mut sink)?;
-        cov.normalize();
-        Ok(cov)
+    fn run(text: &str) -> Result<Coverage, ParseError> {
+        crate::coverage::formats::parse_text(parse, text).map(|(cov, _)| cov)
     }
 
     #[test]

@@ -236,10 +236,20 @@ impl FileCov {
         };
     }
 
+    /// The summary-only totals, used only when the file has no per-item data at all: a file that
+    /// one report has per line and another only as a summary counts once, per line.
+    fn summary_only(&self) -> Option<Summary> {
+        let empty = self.lines.iter().next().is_none()
+            && self.branches.is_empty()
+            && self.functions.is_empty()
+            && self.statements.is_empty();
+        self.summary.filter(|_| empty)
+    }
+
     /// Line counts (after [`FileCov::normalize`]).
     pub fn line_counts(&self) -> Counts {
         let mut counts = self.lines.counts();
-        if let Some(s) = self.summary {
+        if let Some(s) = self.summary_only() {
             counts += s.lines;
         }
         counts
@@ -252,7 +262,7 @@ impl FileCov {
             counts.total += 1;
             counts.covered += u64::from(*taken > 0);
         }
-        if let Some(s) = self.summary {
+        if let Some(s) = self.summary_only() {
             counts += s.branches;
         }
         counts
@@ -265,7 +275,7 @@ impl FileCov {
             counts.total += 1;
             counts.covered += u64::from(*hits > 0);
         }
-        if let Some(s) = self.summary {
+        if let Some(s) = self.summary_only() {
             counts += s.functions;
         }
         counts
@@ -280,7 +290,7 @@ impl FileCov {
                 counts.covered += u64::from(*weight);
             }
         }
-        if let Some(s) = self.summary {
+        if let Some(s) = self.summary_only() {
             counts += s.statements;
         }
         counts
