@@ -219,15 +219,49 @@ impl PathMapper {
             missing.len(),
             self.root_text
         );
-        match prefixes.iter().max_by_key(|(_, n)| **n) {
-            Some((prefix, n)) => text.push_str(&format!(
+        if let Some((prefix, n)) = prefixes.iter().max_by_key(|(_, n)| **n) {
+            text.push_str(&format!(
                 "; --strip-prefix '{prefix}' would fix {n} of them"
-            )),
-            None => text.push_str(
+            ));
+        } else if let Some(map) = self.source_root(first) {
+            text.push_str(&format!(
+                "; --path-map '{map}' would fix it (a source root)"
+            ));
+        } else {
+            text.push_str(
                 "; pass --root with the checkout the tests ran in, or --path-map FROM=TO",
-            ),
+            );
         }
         Some(text)
+    }
+
+    /// For a relative path such as JaCoCo's `com/acme/A.java`, the `--path-map` that prepends the
+    /// source root where the repository has that file (`com/=src/main/java/com/`), found by a
+    /// bounded walk of the repository.
+    fn source_root(&self, path: &str) -> Option<String> {
+        if is_absolute(path) || path.starts_with("..") {
+            return None;
+        }
+        let (first, _) = path.split_once('/')?;
+        let name = path.rsplit('/').next()?;
+        let walk = walkdir::WalkDir::new(&self.root)
+            .into_iter()
+            .filter_entry(|e| {
+                let n = e.file_name().to_string_lossy();
+                !(n.starts_with('.') && e.depth() > 0) && n != "target" && n != "node_modules"
+            })
+            .take(200_000);
+        for entry in walk.flatten() {
+            if entry.file_name().to_string_lossy() != name {
+                continue;
+            }
+            let rel = entry.path().strip_prefix(&self.root).ok()?;
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            if let Some(root) = rel.strip_suffix(path).filter(|r| r.ends_with('/')) {
+                return Some(format!("{first}/={root}{first}/"));
+            }
+        }
+        None
     }
 }
 

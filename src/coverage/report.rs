@@ -243,11 +243,12 @@ fn worst_files(cov: &Coverage, n: usize) -> Vec<(&String, Counts)> {
 /// The human report.
 pub fn human(o: &Outcome, cov: &Coverage, worst: usize, style: &Style) -> String {
     let mut out = String::new();
+    let plural = if o.files == 1 { "" } else { "s" };
+    let formats = o.formats.join(", ");
     let _ = writeln!(
         out,
-        "coverage-gate: {} files from {}",
-        o.files,
-        o.formats.join(", ")
+        "coverage-gate: {} file{plural} from {formats}",
+        o.files
     );
     out.push('\n');
     out.push_str(&totals_table(o, Some(style)).to_text());
