@@ -147,8 +147,10 @@ impl<'a> Sink<'a> {
     }
 
     /// Adds one file's data under the normalised form of `raw` (tried against `sources`).
-    pub fn add(&mut self, raw: &str, sources: &[String], data: FileCov) {
+    pub fn add(&mut self, raw: &str, sources: &[String], mut data: FileCov) {
         let path = self.paths.normalize(raw, sources);
+        // Merging duplicates per section keeps memory proportional to the distinct items.
+        data.normalize();
         self.files += 1;
         match self.cov.files.get_mut(&path) {
             Some(existing) => existing.merge(data),

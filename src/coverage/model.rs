@@ -112,6 +112,31 @@ impl Lines {
 /// Identity of a branch outcome: line, block and branch number as the format names them.
 pub type BranchKey = (u32, u64, u64);
 
+/// One branch outcome as stored: 16 bytes, so that reports with millions of branches stay small.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Branch {
+    /// Line.
+    pub line: u32,
+    /// Times taken (saturating).
+    pub taken: u32,
+    /// Block and branch packed into one number (hashed when they do not fit 32 bits each).
+    pub id: u64,
+}
+
+/// Packs a block and branch number into one identity.
+fn pack(block: u64, branch: u64) -> u64 {
+    match (u32::try_from(block), u32::try_from(branch)) {
+        (Ok(b), Ok(r)) => (u64::from(b) << 32) | u64::from(r),
+        _ => {
+            let mut h = 0xcbf2_9ce4_8422_2325_u64;
+            for byte in block.to_le_bytes().into_iter().chain(branch.to_le_bytes()) {
+                h = (h ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+            }
+            h
+        }
+    }
+}
+
 /// Identity of a statement: start line, start column, end line, end column.
 pub type StmtKey = (u32, u32, u32, u32);
 
@@ -121,7 +146,7 @@ pub struct FileCov {
     /// Per-line hits.
     pub lines: Lines,
     /// Branch outcomes and how often each was taken (unsorted until [`FileCov::normalize`]).
-    pub branches: Vec<(BranchKey, u64)>,
+    pub branches: Vec<Branch>,
     /// Functions by name: first line and hits.
     pub functions: Vec<(String, u32, u64)>,
     /// Statements: identity, weight (Go blocks hold several statements) and hits.
@@ -163,7 +188,11 @@ impl std::ops::AddAssign for Counts {
 impl FileCov {
     /// Records a branch outcome.
     pub fn branch(&mut self, key: BranchKey, taken: u64) {
-        self.branches.push((key, taken));
+        self.branches.push(Branch {
+            line: key.0,
+            taken: u32::try_from(taken).unwrap_or(u32::MAX),
+            id: pack(key.1, key.2),
+        });
     }
 
     /// Records a function.
@@ -190,7 +219,15 @@ impl FileCov {
             }
             *items = out;
         }
-        merge_by(&mut self.branches, |a, b| *a = a.saturating_add(b));
+        self.branches.sort_unstable_by_key(|b| (b.line, b.id));
+        self.branches.dedup_by(|next, kept| {
+            let same = (next.line, next.id) == (kept.line, kept.id);
+            if same {
+                kept.taken = kept.taken.saturating_add(next.taken);
+            }
+            same
+        });
+        self.branches.shrink_to_fit();
         let mut functions: Vec<(String, (u32, u64))> = self
             .functions
             .drain(..)
@@ -258,9 +295,9 @@ impl FileCov {
     /// Branch counts.
     pub fn branch_counts(&self) -> Counts {
         let mut counts = Counts::default();
-        for (_, taken) in &self.branches {
+        for b in &self.branches {
             counts.total += 1;
-            counts.covered += u64::from(*taken > 0);
+            counts.covered += u64::from(b.taken > 0);
         }
         if let Some(s) = self.summary_only() {
             counts += s.branches;
