@@ -65,6 +65,8 @@ pub fn walk(
                 depth = depth.saturating_sub(1);
                 on(Tag::Close(e.name().as_ref())).map_err(wrap)?;
             }
+            // Indentation between elements: by far the most common text, and never data.
+            Event::Text(t) if t.iter().all(u8::is_ascii_whitespace) => {}
             Event::Text(t) if depth > 0 => {
                 let text = t
                     .decode()
@@ -99,6 +101,7 @@ pub fn walk(
 /// The raw value of attribute `key`, if present.
 pub fn raw<'a>(e: &'a BytesStart<'a>, key: &[u8]) -> Option<Cow<'a, [u8]>> {
     e.attributes()
+        .with_checks(false)
         .flatten()
         .find(|a| a.key.as_ref() == key)
         .map(|a| a.value)
@@ -106,7 +109,7 @@ pub fn raw<'a>(e: &'a BytesStart<'a>, key: &[u8]) -> Option<Cow<'a, [u8]>> {
 
 /// The text value of attribute `key` (entities resolved), if present.
 pub fn text(e: &BytesStart<'_>, key: &[u8]) -> Result<Option<String>, ParseError> {
-    for a in e.attributes() {
+    for a in e.attributes().with_checks(false) {
         let a = a.map_err(|err| ParseError::new(format!("malformed attribute: {err}")))?;
         if a.key.as_ref() == key {
             let v = a
@@ -136,7 +139,7 @@ pub fn pick<'a, const N: usize>(
     keys: [&[u8]; N],
 ) -> [Option<Cow<'a, [u8]>>; N] {
     let mut out: [Option<Cow<'a, [u8]>>; N] = std::array::from_fn(|_| None);
-    for a in e.attributes().flatten() {
+    for a in e.attributes().with_checks(false).flatten() {
         if let Some(i) = keys.iter().position(|k| *k == a.key.as_ref()) {
             out[i] = Some(a.value);
         }
