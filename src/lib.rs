@@ -8,6 +8,7 @@
 pub mod artifact;
 pub mod checksum;
 pub mod cli;
+pub mod coverage;
 pub mod exit;
 pub mod fsutil;
 pub mod gha;

@@ -1,0 +1,163 @@
+//! JaCoCo XML parser: `<sourcefile>` lines (`mi`/`ci`/`mb`/`cb`) and `<method>` counters,
+//! streamed.
+
+use std::io::BufRead;
+
+use super::formats::{ParseError, Sink};
+use super::model::{Counts, FileCov};
+use super::xml::{self, Tag};
+
+/// Parses a JaCoCo report into `sink`. A line counts as covered when one of its instructions
+/// ran (`ci > 0`), as JaCoCo's LINE counter does.
+pub fn parse(reader: &mut dyn BufRead, sink: &mut Sink) -> Result<(), ParseError> {
+    let mut package = String::new();
+    let mut class_source: Option<String> = None;
+    let mut method: Option<(String, u32)> = None;
+    let mut file: Option<(String, FileCov)> = None;
+    let mut depth = 0usize;
+    let mut report_lines: Option<Counts> = None;
+    let mut seen = Counts::default();
+    xml::walk(reader, |tag| {
+        match tag {
+            Tag::Open(e) => {
+                depth += 1;
+                match e.name().as_ref() {
+                    b"package" => package = xml::text(e, b"name")?.unwrap_or_default(),
+                    b"class" => class_source = xml::text(e, b"sourcefilename")?,
+                    b"method" => {
+                        let name = xml::text(e, b"name")?.unwrap_or_default();
+                        let desc = xml::text(e, b"desc")?.unwrap_or_default();
+                        let line =
+                            u32::try_from(xml::opt_number(e, b"line", "method")?.unwrap_or(0))
+                                .unwrap_or(0);
+                        method = Some((format!("{name}{desc}"), line));
+                    }
+                    b"counter" => {
+                        let kind = xml::raw(e, b"type")
+                            .map(|t| t.into_owned())
+                            .unwrap_or_default();
+                        let missed = xml::number(e, b"missed", "counter")?;
+                        let covered = xml::number(e, b"covered", "counter")?;
+                        if kind == b"METHOD" {
+                            if let (Some((name, line)), Some(src)) =
+                                (method.as_ref(), class_source.as_ref())
+                            {
+                                let mut data = FileCov::default();
+                                data.function(name, *line, covered);
+                                let path = join(&package, src);
+                                sink.add(&path, &[], data);
+                            }
+                        }
+                        // Counters right under <report> (depth 2) are the report's totals.
+                        if kind == b"LINE" && depth == 2 {
+                            report_lines = Some(Counts {
+                                covered,
+                                total: missed + covered,
+                            });
+                        }
+                    }
+                    b"sourcefile" => {
+                        let name = xml::text(e, b"name")?
+                            .ok_or_else(|| ParseError::new("<sourcefile> without name"))?;
+                        file = Some((join(&package, &name), FileCov::default()));
+                    }
+                    b"line" => {
+                        let Some((_, data)) = file.as_mut() else {
+                            return Err(ParseError::new("<line> outside a <sourcefile>"));
+                        };
+                        let nr = xml::line_number(e, b"nr", "line")?;
+                        let mi = xml::opt_number(e, b"mi", "line")?.unwrap_or(0);
+                        let ci = xml::opt_number(e, b"ci", "line")?.unwrap_or(0);
+                        let mb = xml::opt_number(e, b"mb", "line")?.unwrap_or(0);
+                        let cb = xml::opt_number(e, b"cb", "line")?.unwrap_or(0);
+                        if mi + ci > 0 {
+                            data.lines.add(nr, ci);
+                            seen.total += 1;
+                            seen.covered += u64::from(ci > 0);
+                        }
+                        if mb.saturating_add(cb) > 1 << 20 {
+                            return Err(ParseError::new(format!(
+                                "<line nr=\"{nr}\"> has an implausible branch count"
+                            )));
+                        }
+                        for i in 0..mb + cb {
+                            data.branch((nr, 0, i), u64::from(i < cb));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Tag::Close(name) => {
+                depth = depth.saturating_sub(1);
+                match name {
+                    b"method" => method = None,
+                    b"class" => class_source = None,
+                    b"sourcefile" => {
+                        if let Some((path, data)) = file.take() {
+                            sink.add(&path, &[], data);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    })?;
+    if let Some(header) = report_lines {
+        if header != seen {
+            sink.notes.push(format!(
+                "the report's LINE counter says {}/{}, its <sourcefile> lines {}/{}; the per-line data is used",
+                header.covered, header.total, seen.covered, seen.total
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn join(package: &str, name: &str) -> String {
+    if package.is_empty() {
+        name.to_string()
+    } else {
+        format!("{package}/{name}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_sourcefiles_and_methods() {
+        let text = r#"<?xml version="1.0"?><!DOCTYPE report PUBLIC "-//JACOCO//DTD Report 1.1//EN" "report.dtd">
+<report name="demo"><sessioninfo id="x" start="1" dump="2"/><package name="com/acme">
+<class name="com/acme/A" sourcefilename="A.java"><method name="f" desc="()V" line="3"><counter type="METHOD" missed="0" covered="1"/></method>
+<method name="g" desc="()V" line="7"><counter type="METHOD" missed="1" covered="0"/></method></class>
+<sourcefile name="A.java"><line nr="3" mi="0" ci="2" mb="1" cb="1"/><line nr="7" mi="3" ci="0" mb="0" cb="0"/><counter type="LINE" missed="1" covered="1"/></sourcefile>
+</package><counter type="LINE" missed="1" covered="1"/></report>"#;
+        let (cov, notes) = crate::coverage::formats::parse_text(parse, text).unwrap();
+        assert!(notes.is_empty(), "{notes:?}");
+        let f = &cov.files["com/acme/A.java"];
+        assert_eq!(
+            f.line_counts(),
+            Counts {
+                covered: 1,
+                total: 2
+            }
+        );
+        assert_eq!(
+            f.branch_counts(),
+            Counts {
+                covered: 1,
+                total: 2
+            }
+        );
+        assert_eq!(
+            f.function_counts(),
+            Counts {
+                covered: 1,
+                total: 2
+            }
+        );
+    }
+}

@@ -1,0 +1,449 @@
+//! The merged coverage data: per file, per line hits, branches, functions and statements, with
+//! the merge rule of issue 7 (a line is covered when any report covers it; counts add up, never
+//! averaged).
+
+use std::collections::{BTreeMap, HashMap};
+
+/// Largest line number kept in the dense per-line vector before falling back to a map; keeps an
+/// adversarial `DA:4000000000,1` from allocating gigabytes.
+const DENSE_SLACK: usize = 4096;
+
+/// Per-line hit counts of one file: a dense vector for the usual case, a map for outliers.
+///
+/// A slot holds `0` for "not coverable" and `hits + 1` (saturating) otherwise, so each line
+/// costs four bytes; 200 MB reports fit in well under 200 MiB.
+#[derive(Debug, Clone, Default)]
+pub struct Lines {
+    dense: Vec<u32>,
+    sparse: BTreeMap<u32, u32>,
+}
+
+fn encode(hits: u64) -> u32 {
+    u32::try_from(hits.saturating_add(1)).unwrap_or(u32::MAX)
+}
+
+impl Lines {
+    /// Records `hits` on `line`, adding to what other reports or sections recorded.
+    pub fn add(&mut self, line: u32, hits: u64) {
+        let index = line as usize;
+        if index >= self.dense.len() && index < self.dense.len() * 2 + DENSE_SLACK {
+            self.dense.resize(index + 1, 0);
+        }
+        let slot = match self.dense.get_mut(index) {
+            Some(slot) => slot,
+            None => self.sparse.entry(line).or_insert(0),
+        };
+        *slot = match *slot {
+            0 => encode(hits),
+            old => old.saturating_add(encode(hits) - 1),
+        };
+    }
+
+    /// Records `hits` on `line` keeping the smaller count when the line is already known (Go
+    /// blocks sharing a line: the line is covered only when every block on it ran).
+    pub fn add_min(&mut self, line: u32, hits: u64) {
+        match self.get(line) {
+            Some(old) if old <= hits => {}
+            Some(_) => {
+                self.set(line, hits);
+            }
+            None => self.add(line, hits),
+        }
+    }
+
+    /// Records `hits` on `line` keeping the larger count (Istanbul: a line's hits are those of
+    /// its busiest statement).
+    pub fn add_max(&mut self, line: u32, hits: u64) {
+        match self.get(line) {
+            Some(old) if old >= hits => {}
+            Some(_) => self.set(line, hits),
+            None => self.add(line, hits),
+        }
+    }
+
+    fn set(&mut self, line: u32, hits: u64) {
+        match self.dense.get_mut(line as usize) {
+            Some(slot) => *slot = encode(hits),
+            None => {
+                self.sparse.insert(line, encode(hits));
+            }
+        }
+    }
+
+    /// Hits of `line`, or `None` when the line is not coverable.
+    pub fn get(&self, line: u32) -> Option<u64> {
+        let slot = match self.dense.get(line as usize) {
+            Some(slot) => *slot,
+            None => self.sparse.get(&line).copied().unwrap_or(0),
+        };
+        (slot != 0).then(|| u64::from(slot - 1))
+    }
+
+    /// Coverable lines and their hits, in line order.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, u64)> + '_ {
+        let dense = self
+            .dense
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| **s != 0)
+            .map(|(i, s)| (i as u32, u64::from(*s - 1)));
+        let sparse = self.sparse.iter().map(|(l, s)| (*l, u64::from(*s - 1)));
+        dense.chain(sparse)
+    }
+
+    /// Merges another file's lines into these.
+    pub fn merge(&mut self, other: &Lines) {
+        for (line, hits) in other.iter() {
+            self.add(line, hits);
+        }
+    }
+
+    /// Covered and total coverable lines.
+    pub fn counts(&self) -> Counts {
+        let mut counts = Counts::default();
+        for (_, hits) in self.iter() {
+            counts.total += 1;
+            counts.covered += u64::from(hits > 0);
+        }
+        counts
+    }
+}
+
+/// Identity of a branch outcome: line, block and branch number as the format names them.
+pub type BranchKey = (u32, u64, u64);
+
+/// One branch outcome as stored: 16 bytes, so that reports with millions of branches stay small.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Branch {
+    /// Line.
+    pub line: u32,
+    /// Times taken (saturating).
+    pub taken: u32,
+    /// Block and branch packed into one number (hashed when they do not fit 32 bits each).
+    pub id: u64,
+}
+
+/// Packs a block and branch number into one identity.
+fn pack(block: u64, branch: u64) -> u64 {
+    match (u32::try_from(block), u32::try_from(branch)) {
+        (Ok(b), Ok(r)) => (u64::from(b) << 32) | u64::from(r),
+        _ => {
+            let mut h = 0xcbf2_9ce4_8422_2325_u64;
+            for byte in block.to_le_bytes().into_iter().chain(branch.to_le_bytes()) {
+                h = (h ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+            }
+            h
+        }
+    }
+}
+
+/// Identity of a statement: start line, start column, end line, end column.
+pub type StmtKey = (u32, u32, u32, u32);
+
+/// Everything known about one file, merged over reports and sections.
+#[derive(Debug, Clone, Default)]
+pub struct FileCov {
+    /// Per-line hits.
+    pub lines: Lines,
+    /// Branch outcomes and how often each was taken (unsorted until [`FileCov::normalize`]).
+    pub branches: Vec<Branch>,
+    /// Functions by name: first line and hits.
+    pub functions: Vec<(String, u32, u64)>,
+    /// Statements: identity, weight (Go blocks hold several statements) and hits.
+    pub statements: Vec<(StmtKey, u32, u64)>,
+    /// Totals of a summary-only report (Istanbul `coverage-summary.json`), which has no per-line
+    /// data and cannot be merged line by line.
+    pub summary: Option<Summary>,
+}
+
+/// Per-metric counts of a summary-only file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Lines.
+    pub lines: Counts,
+    /// Statements.
+    pub statements: Counts,
+    /// Branches.
+    pub branches: Counts,
+    /// Functions.
+    pub functions: Counts,
+}
+
+/// Covered and total counts of one metric.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Counts {
+    /// Covered items.
+    pub covered: u64,
+    /// All coverable items.
+    pub total: u64,
+}
+
+impl std::ops::AddAssign for Counts {
+    fn add_assign(&mut self, other: Counts) {
+        self.covered += other.covered;
+        self.total += other.total;
+    }
+}
+
+impl FileCov {
+    /// Records a branch outcome.
+    pub fn branch(&mut self, key: BranchKey, taken: u64) {
+        self.branches.push(Branch {
+            line: key.0,
+            taken: u32::try_from(taken).unwrap_or(u32::MAX),
+            id: pack(key.1, key.2),
+        });
+    }
+
+    /// Records a function.
+    pub fn function(&mut self, name: &str, line: u32, hits: u64) {
+        self.functions.push((name.to_string(), line, hits));
+    }
+
+    /// Records a statement.
+    pub fn statement(&mut self, key: StmtKey, weight: u32, hits: u64) {
+        self.statements.push((key, weight, hits));
+    }
+
+    /// Sorts and merges duplicate branches, functions and statements (hits add up; a function
+    /// keeps its smallest line, which drops LCOV's line-0 placeholders when a real line is known).
+    pub fn normalize(&mut self) {
+        fn merge_by<K: Ord + Clone, V>(items: &mut Vec<(K, V)>, join: impl Fn(&mut V, V)) {
+            items.sort_by(|a, b| a.0.cmp(&b.0));
+            let mut out: Vec<(K, V)> = Vec::with_capacity(items.len());
+            for (k, v) in items.drain(..) {
+                match out.last_mut() {
+                    Some(last) if last.0 == k => join(&mut last.1, v),
+                    _ => out.push((k, v)),
+                }
+            }
+            *items = out;
+        }
+        self.branches.sort_unstable_by_key(|b| (b.line, b.id));
+        self.branches.dedup_by(|next, kept| {
+            let same = (next.line, next.id) == (kept.line, kept.id);
+            if same {
+                kept.taken = kept.taken.saturating_add(next.taken);
+            }
+            same
+        });
+        self.branches.shrink_to_fit();
+        let mut functions: Vec<(String, (u32, u64))> = self
+            .functions
+            .drain(..)
+            .map(|(n, l, h)| (n, (l, h)))
+            .collect();
+        merge_by(&mut functions, |a, b| {
+            a.0 = match (a.0, b.0) {
+                (0, l) | (l, 0) => l,
+                (x, y) => x.min(y),
+            };
+            a.1 = a.1.saturating_add(b.1);
+        });
+        self.functions = functions.into_iter().map(|(n, (l, h))| (n, l, h)).collect();
+        let mut statements: Vec<(StmtKey, (u32, u64))> = self
+            .statements
+            .drain(..)
+            .map(|(k, w, h)| (k, (w, h)))
+            .collect();
+        merge_by(&mut statements, |a, b| {
+            a.0 = a.0.max(b.0);
+            a.1 = a.1.saturating_add(b.1);
+        });
+        self.statements = statements
+            .into_iter()
+            .map(|(k, (w, h))| (k, w, h))
+            .collect();
+    }
+
+    /// Merges another file's data into this one.
+    pub fn merge(&mut self, other: FileCov) {
+        self.lines.merge(&other.lines);
+        self.branches.extend(other.branches);
+        self.functions.extend(other.functions);
+        self.statements.extend(other.statements);
+        self.summary = match (self.summary, other.summary) {
+            (Some(a), Some(b)) => Some(Summary {
+                lines: best(a.lines, b.lines),
+                statements: best(a.statements, b.statements),
+                branches: best(a.branches, b.branches),
+                functions: best(a.functions, b.functions),
+            }),
+            (a, b) => a.or(b),
+        };
+    }
+
+    /// The summary-only totals, used only when the file has no per-item data at all: a file that
+    /// one report has per line and another only as a summary counts once, per line.
+    fn summary_only(&self) -> Option<Summary> {
+        let empty = self.lines.iter().next().is_none()
+            && self.branches.is_empty()
+            && self.functions.is_empty()
+            && self.statements.is_empty();
+        self.summary.filter(|_| empty)
+    }
+
+    /// Line counts (after [`FileCov::normalize`]).
+    pub fn line_counts(&self) -> Counts {
+        let mut counts = self.lines.counts();
+        if let Some(s) = self.summary_only() {
+            counts += s.lines;
+        }
+        counts
+    }
+
+    /// Branch counts.
+    pub fn branch_counts(&self) -> Counts {
+        let mut counts = Counts::default();
+        for b in &self.branches {
+            counts.total += 1;
+            counts.covered += u64::from(b.taken > 0);
+        }
+        if let Some(s) = self.summary_only() {
+            counts += s.branches;
+        }
+        counts
+    }
+
+    /// Function counts.
+    pub fn function_counts(&self) -> Counts {
+        let mut counts = Counts::default();
+        for (_, _, hits) in &self.functions {
+            counts.total += 1;
+            counts.covered += u64::from(*hits > 0);
+        }
+        if let Some(s) = self.summary_only() {
+            counts += s.functions;
+        }
+        counts
+    }
+
+    /// Statement counts, each statement weighted (Go blocks count their statements).
+    pub fn statement_counts(&self) -> Counts {
+        let mut counts = Counts::default();
+        for (_, weight, hits) in &self.statements {
+            counts.total += u64::from(*weight);
+            if *hits > 0 {
+                counts.covered += u64::from(*weight);
+            }
+        }
+        if let Some(s) = self.summary_only() {
+            counts += s.statements;
+        }
+        counts
+    }
+}
+
+/// Of two summaries of the same file, the one with more covered items (summary-only reports
+/// cannot be merged per line; see `docs/coverage-gate.md`).
+fn best(a: Counts, b: Counts) -> Counts {
+    if b.covered > a.covered {
+        b
+    } else {
+        a
+    }
+}
+
+/// All files of all reports, keyed by repository-relative path.
+#[derive(Debug, Default)]
+pub struct Coverage {
+    /// Files by normalised path.
+    pub files: HashMap<String, FileCov>,
+}
+
+impl Coverage {
+    /// The record of `path`, created empty when new.
+    pub fn file(&mut self, path: &str) -> &mut FileCov {
+        if !self.files.contains_key(path) {
+            self.files.insert(path.to_string(), FileCov::default());
+        }
+        self.files.entry(path.to_string()).or_default()
+    }
+
+    /// Normalises every file (see [`FileCov::normalize`]).
+    pub fn normalize(&mut self) {
+        for file in self.files.values_mut() {
+            file.normalize();
+        }
+    }
+
+    /// Files sorted by path.
+    pub fn sorted(&self) -> Vec<(&String, &FileCov)> {
+        let mut files: Vec<_> = self.files.iter().collect();
+        files.sort_by(|a, b| a.0.cmp(b.0));
+        files
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_add_up_and_report_coverable_only() {
+        let mut lines = Lines::default();
+        lines.add(3, 0);
+        lines.add(3, 2);
+        lines.add(5, 0);
+        lines.add(4_000_000_000, 1);
+        assert_eq!(lines.get(3), Some(2));
+        assert_eq!(lines.get(4), None);
+        assert_eq!(lines.get(5), Some(0));
+        assert_eq!(
+            lines.iter().collect::<Vec<_>>(),
+            vec![(3, 2), (5, 0), (4_000_000_000, 1)]
+        );
+        assert_eq!(
+            lines.counts(),
+            Counts {
+                covered: 2,
+                total: 3
+            }
+        );
+    }
+
+    #[test]
+    fn add_min_keeps_the_uncovered_block() {
+        let mut lines = Lines::default();
+        lines.add_min(7, 3);
+        lines.add_min(7, 0);
+        lines.add_min(7, 5);
+        assert_eq!(lines.get(7), Some(0));
+    }
+
+    #[test]
+    fn hits_saturate() {
+        let mut lines = Lines::default();
+        lines.add(1, u64::MAX);
+        lines.add(1, u64::MAX);
+        assert_eq!(lines.get(1), Some(u64::from(u32::MAX - 1)));
+    }
+
+    #[test]
+    fn normalize_merges_duplicates() {
+        let mut f = FileCov::default();
+        f.branch((1, 0, 0), 0);
+        f.branch((1, 0, 0), 1);
+        f.branch((1, 0, 1), 0);
+        f.function("main", 0, 0);
+        f.function("main", 4, 1);
+        f.statement((1, 0, 1, 5), 2, 0);
+        f.statement((1, 0, 1, 5), 2, 3);
+        f.normalize();
+        assert_eq!(
+            f.branch_counts(),
+            Counts {
+                covered: 1,
+                total: 2
+            }
+        );
+        assert_eq!(f.functions, vec![("main".to_string(), 4, 1)]);
+        assert_eq!(
+            f.statement_counts(),
+            Counts {
+                covered: 2,
+                total: 2
+            }
+        );
+    }
+}
