@@ -10,5 +10,6 @@ pub mod exit;
 pub mod fsutil;
 pub mod gha;
 pub mod multicall;
+pub mod notes;
 pub mod output;
 pub mod select;

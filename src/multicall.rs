@@ -19,7 +19,11 @@ pub struct ToolEntry {
 }
 
 /// Every tool, in the order `relkit --help` lists them.
-pub const TOOLS: &[ToolEntry] = &[];
+pub const TOOLS: &[ToolEntry] = &[ToolEntry {
+    name: "notes-gen",
+    about: "Release notes, changelog entries and the next version from git history",
+    main: crate::notes::main,
+}];
 
 /// Finds a tool by name.
 pub fn find(name: &str) -> Option<&'static ToolEntry> {
