@@ -289,12 +289,31 @@ struct Walked {
     coauthors: Vec<Person>,
 }
 
+/// A message as text: UTF-8, or Latin-1 when the commit declares it (`git -c
+/// i18n.commitEncoding=ISO-8859-1`), else lossily (the flag says so).
+fn decode(bytes: &[u8], encoding: Option<&str>) -> (String, bool) {
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return (text.to_string(), false);
+    }
+    let latin1 = encoding.is_some_and(|e| {
+        let e = e.to_ascii_lowercase().replace('_', "-");
+        matches!(
+            e.as_str(),
+            "iso-8859-1" | "latin1" | "latin-1" | "iso8859-1"
+        )
+    });
+    if latin1 {
+        (bytes.iter().map(|&b| char::from(b)).collect(), false)
+    } else {
+        (String::from_utf8_lossy(bytes).into_owned(), true)
+    }
+}
+
 fn read_commit(c: &git2::Commit, config: &Config) -> Walked {
-    let bytes = c.message_bytes();
-    let message = String::from_utf8_lossy(bytes);
+    let (message, lossy) = decode(c.message_bytes(), c.message_encoding().ok().flatten());
     let parsed = commit::parse(&message);
     let mut problem = parsed.problem.clone();
-    if let std::borrow::Cow::Owned(_) = message {
+    if lossy {
         let note = "message is not valid UTF-8 (shown with U+FFFD)";
         problem = Some(match problem {
             Some(p) => format!("{p}; {note}"),
@@ -683,6 +702,7 @@ pub fn build(args: &Args, config: &Config, github_ref: Option<&str>) -> Result<N
             compare_url,
         },
         tag_selection: considered,
+        tags_without_prefix: tags.other_prefix,
         sections: section_list,
         specs: spec_refs(&walked),
         contributors: contributors(&walked),
@@ -700,7 +720,7 @@ pub fn build(args: &Args, config: &Config, github_ref: Option<&str>) -> Result<N
     Ok(notes)
 }
 
-fn explain(notes: &Notes, other_prefix_note: bool) -> String {
+fn explain(notes: &Notes) -> String {
     let mut text = format!(
         "notes-gen: release {} at {}; previous release: {}\n",
         notes.tag,
@@ -711,14 +731,16 @@ fn explain(notes: &Notes, other_prefix_note: bool) -> String {
             .unwrap_or("none (whole history)")
     );
     if notes.tag_selection.is_empty() {
-        text.push_str("  no release tags found");
-        if other_prefix_note {
-            text.push_str(" with this prefix (--tag-prefix)");
-        }
-        text.push('\n');
+        text.push_str("  no release tags found\n");
     }
     for c in &notes.tag_selection {
         text.push_str(&format!("  {:7} {}: {}\n", c.decision, c.tag, c.reason));
+    }
+    if notes.tags_without_prefix > 0 {
+        text.push_str(&format!(
+            "  ignored {} tag(s) without the prefix (--tag-prefix)\n",
+            notes.tags_without_prefix
+        ));
     }
     text
 }
@@ -734,7 +756,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
     let io = |what: &'static str| move |source| Error::Io { what, source };
 
     if args.explain {
-        eprint!("{}", explain(&notes, true));
+        eprint!("{}", explain(&notes));
     }
     let failures = &notes.parse_failures;
     if args.verbose {
@@ -783,13 +805,17 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
                 .into())
             }
         };
+        let changelog_link = notes.range.compare_url.clone().or_else(|| {
+            let web = notes.web_url.as_ref()?;
+            Some(format!("{web}/releases/tag/{}", notes.tag))
+        });
         match changelog::insert(
             existing.as_deref(),
             &notes.version,
             &notes.tag,
             &notes.range.date,
             &notes.sections_markdown(),
-            notes.range.compare_url.as_deref(),
+            changelog_link.as_deref(),
         ) {
             Some(text) => crate::fsutil::atomic_write(path, text.as_bytes())?,
             None => eprintln!(
@@ -863,6 +889,16 @@ mod tests {
         assert!(validate_channel(Some("rc")).is_ok());
         assert!(validate_channel(Some("rc.1")).is_err());
         assert!(validate_channel(Some("1")).is_err());
+    }
+
+    #[test]
+    fn messages_decode_utf8_latin1_or_lossily() {
+        assert_eq!(decode("é".as_bytes(), None), ("é".to_string(), false));
+        assert_eq!(
+            decode(b"caf\xe9", Some("ISO-8859-1")),
+            ("café".to_string(), false)
+        );
+        assert_eq!(decode(b"caf\xe9", None), ("caf\u{FFFD}".to_string(), true));
     }
 
     #[test]

@@ -29,6 +29,8 @@ pub struct Notes {
     pub range: Range,
     /// Every tag considered as the previous release, and why it was or was not chosen.
     pub tag_selection: Vec<Considered>,
+    /// How many tags were ignored because they do not start with the tag prefix.
+    pub tags_without_prefix: usize,
     /// The commits in the range, newest first, merges excluded.
     pub commits: Vec<CommitInfo>,
     /// The sections, in order, with the SHAs of their commits.
@@ -207,8 +209,13 @@ pub fn squash_pr(subject: &str) -> Option<u64> {
     n.parse().ok()
 }
 
+/// The first 7 characters of a full SHA; anything else (a tag name) unchanged.
 fn short(sha: &str) -> &str {
-    sha.get(..7).unwrap_or(sha)
+    if sha.len() == 40 && sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+        &sha[..7]
+    } else {
+        sha
+    }
 }
 
 fn cut(s: &str) -> String {
@@ -321,7 +328,8 @@ impl Notes {
             }
         }
         if let (Some(url), Some(prev)) = (&self.range.compare_url, &self.previous_tag) {
-            let _ = write!(out, " · [compare {prev}...{}]({url})", self.tag);
+            let to = url.rsplit("...").next().unwrap_or_default();
+            let _ = write!(out, " · [compare {prev}...{}]({url})", short(to));
         }
         out.push_str("\n\n");
         if self.sections.is_empty() {
