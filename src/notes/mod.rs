@@ -524,19 +524,44 @@ fn sections(walked: &mut [Walked], config: &Config, conventional_only: bool) -> 
         .collect()
 }
 
+/// A sort key that orders digit runs by value, so `FR-2` comes before `FR-10` (digits before
+/// text, as in ASCII).
+fn natural_key(s: &str) -> Vec<(bool, usize, String)> {
+    let mut key = Vec::new();
+    let mut rest = s;
+    while let Some(c) = rest.chars().next() {
+        let digits = c.is_ascii_digit();
+        let end = rest
+            .find(|ch: char| ch.is_ascii_digit() != digits)
+            .unwrap_or(rest.len());
+        let run = &rest[..end];
+        if digits {
+            let value = run.trim_start_matches('0');
+            key.push((false, value.len(), value.to_string()));
+        } else {
+            key.push((true, 0, run.to_string()));
+        }
+        rest = &rest[end..];
+    }
+    key
+}
+
 fn spec_refs(walked: &[Walked]) -> Vec<SpecRef> {
-    let mut map: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+    let mut map: HashMap<&str, Vec<String>> = HashMap::new();
     for w in walked {
         for id in &w.info.specs {
             map.entry(id).or_default().push(w.info.sha.clone());
         }
     }
-    map.into_iter()
+    let mut specs: Vec<SpecRef> = map
+        .into_iter()
         .map(|(id, commits)| SpecRef {
             id: id.to_string(),
             commits,
         })
-        .collect()
+        .collect();
+    specs.sort_by_cached_key(|s| (natural_key(&s.id), s.id.clone()));
+    specs
 }
 
 fn validate_channel(pre: Option<&str>) -> Result<(), Error> {
@@ -585,11 +610,14 @@ pub fn build(args: &Args, config: &Config, github_ref: Option<&str>) -> Result<N
     let to_tag_name = to_spec.strip_prefix("refs/tags/").unwrap_or(&to_spec);
     let release_tag: Option<String> = match &args.tag {
         Some(t) => Some(t.clone()),
-        None => tags
-            .named(to_tag_name)
-            .filter(|t| t.commit == to)
-            .or_else(|| tags.at(to).next())
-            .map(|t| t.name.clone()),
+        // `--to` names a tag (even one without the prefix), or a release tag points at it.
+        None if repo
+            .find_reference(&format!("refs/tags/{to_tag_name}"))
+            .is_ok() =>
+        {
+            Some(to_tag_name.to_string())
+        }
+        None => tags.at(to).next().map(|t| t.name.clone()),
     };
     let release_version = release_tag
         .as_deref()
@@ -899,6 +927,16 @@ mod tests {
             ("café".to_string(), false)
         );
         assert_eq!(decode(b"caf\xe9", None), ("caf\u{FFFD}".to_string(), true));
+    }
+
+    #[test]
+    fn spec_ids_sort_naturally() {
+        let mut ids = vec!["FR-10", "FR-2", "AC-404", "007-x", "FR-02", "10-y"];
+        ids.sort_by_cached_key(|s| (natural_key(s), s.to_string()));
+        assert_eq!(
+            ids,
+            vec!["007-x", "10-y", "AC-404", "FR-02", "FR-2", "FR-10"]
+        );
     }
 
     #[test]
