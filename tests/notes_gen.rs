@@ -6,6 +6,8 @@
 //! its stderr, `EXIT` its exit status when not 0). `NOTES_GEN_BLESS=1 cargo test --test notes_gen`
 //! rewrites the expected files from the real output; review the diff before committing.
 
+mod harness;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -249,4 +251,56 @@ fn multicall_runs_notes_gen() {
         .output()
         .unwrap();
     assert_eq!(text(&out.stdout), "1.3.0\n");
+}
+
+#[test]
+fn action_end_to_end_with_shell_injection_attempts() {
+    let repo = build_repo("prerelease");
+    let result = harness::Action::load("actions/notes-gen")
+        .input("to", "v1.1.0")
+        .input("changelog", "CHANGELOG.md")
+        .workspace(repo.path())
+        .run()
+        .unwrap();
+    assert!(result.success, "{result}");
+    let notes_file = result.runner_temp.join("release-notes.md");
+    let expected: Vec<(&str, String)> = vec![
+        ("next-version", "1.1.0".into()),
+        ("notes-file", notes_file.display().to_string()),
+        ("previous-tag", "v1.0.0".into()),
+        ("tag", "v1.1.0".into()),
+        ("version", "1.1.0".into()),
+    ];
+    let outputs: Vec<(&str, String)> = result
+        .outputs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.clone()))
+        .collect();
+    assert_eq!(outputs, expected);
+    let direct = notes_gen(
+        repo.path(),
+        &["--to", "v1.1.0", "--repo", "octo-org/octo-repo"],
+    );
+    let notes = std::fs::read_to_string(&notes_file).unwrap();
+    assert_eq!(notes, text(&direct.stdout));
+    assert_eq!(result.summary, notes);
+    assert!(
+        result.step("run").stderr.contains("chosen  v1.0.0"),
+        "{result}"
+    );
+    assert!(repo.path().join("CHANGELOG.md").exists());
+
+    // Inputs are data, never shell code.
+    for injection in ["$(touch pwned)", "\"; rm -rf ~ #"] {
+        let result = harness::Action::load("actions/notes-gen")
+            .input("tag", injection)
+            .input("to", "HEAD~1")
+            .workspace(repo.path())
+            .run()
+            .unwrap();
+        assert!(result.success, "{result}");
+        assert_eq!(result.outputs["tag"], injection);
+        assert!(!repo.path().join("pwned").exists());
+        assert!(result.home.exists());
+    }
 }
