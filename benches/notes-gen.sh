@@ -50,11 +50,11 @@ for variant in "100 tags:$((COMMITS / 100))" "1000 tags:$((COMMITS / 1000))"; do
   echo "=== $COMMITS commits, $label ($dir)"
   for range in latest whole; do
     if [[ $range == latest ]]; then
-      ours="$BIN -C $dir -o /dev/null"
-      theirs="$CLIFF -r $dir --latest -o /dev/null"
+      ours="$BIN -C $dir"
+      theirs="$CLIFF -r $dir --latest"
     else
-      ours="$BIN -C $dir --tag-prefix none/ -o /dev/null"
-      theirs="$CLIFF -r $dir -o /dev/null"
+      ours="$BIN -C $dir --tag-prefix none/"
+      theirs="$CLIFF -r $dir"
     fi
     json=$WORK/$range-${label%% *}-$COMMITS.json
     hyperfine --style basic --warmup 1 --runs "$RUNS" --export-json "$json" \

@@ -304,3 +304,14 @@ fn action_end_to_end_with_shell_injection_attempts() {
         assert!(result.home.exists());
     }
 }
+
+#[test]
+fn output_to_a_device_writes_through_it() {
+    // Renaming a temporary file over /dev/null would replace the device (as root).
+    let repo = build_repo("bump-pre");
+    let out = notes_gen(repo.path(), &["-o", "/dev/null"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let meta = std::fs::metadata("/dev/null").unwrap();
+    assert!(!meta.is_file(), "/dev/null became a regular file");
+    assert!(out.stdout.is_empty());
+}

@@ -582,6 +582,12 @@ fn validate_channel(pre: Option<&str>) -> Result<(), Error> {
 /// process; `github_ref` is `GITHUB_REF`.
 pub fn build(args: &Args, config: &Config, github_ref: Option<&str>) -> Result<Notes, Error> {
     validate_channel(args.pre.as_deref())?;
+    // Every object is read once per walk and then dropped: libgit2's object cache would only
+    // hold ~1 KiB per commit until exit (50,000 commits: +40 MiB), and re-hashing every object
+    // read from a local pack buys nothing when nothing is written. Both are process-wide
+    // settings, harmless in a process that runs one tool.
+    git2::opts::enable_caching(false);
+    git2::opts::strict_hash_verification(false);
     let repo = Repository::discover(&args.repo_path).map_err(|e| Error::NotARepo {
         path: args.repo_path.display().to_string(),
         message: e.message().to_string(),
@@ -748,6 +754,23 @@ pub fn build(args: &Args, config: &Config, github_ref: Option<&str>) -> Result<N
     Ok(notes)
 }
 
+/// Writes a file atomically, except when `path` exists and is not a regular file (`/dev/null`,
+/// `/dev/stdout`, a FIFO): renaming a temporary file over those would replace the device node
+/// itself (as root, `-o /dev/null` turned /dev/null into a plain file).
+fn write_output(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    match std::fs::metadata(path) {
+        Ok(meta) if !meta.is_file() && !meta.is_dir() => {
+            std::fs::write(path, bytes).map_err(|source| {
+                Error::File(FileError::Write {
+                    path: path.display().to_string(),
+                    source,
+                })
+            })
+        }
+        _ => Ok(crate::fsutil::atomic_write(path, bytes)?),
+    }
+}
+
 fn explain(notes: &Notes) -> String {
     let mut text = format!(
         "notes-gen: release {} at {}; previous release: {}\n",
@@ -818,7 +841,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
     }
     if !args.bump {
         if let Some(path) = &notes_file {
-            crate::fsutil::atomic_write(path, notes.markdown.as_bytes())?;
+            write_output(path, notes.markdown.as_bytes())?;
         }
     }
     if let Some(path) = &args.changelog {
@@ -845,7 +868,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
             &notes.sections_markdown(),
             changelog_link.as_deref(),
         ) {
-            Some(text) => crate::fsutil::atomic_write(path, text.as_bytes())?,
+            Some(text) => write_output(path, text.as_bytes())?,
             None => eprintln!(
                 "notes-gen: {}: already has an entry for {}; left unchanged",
                 path.display(),
