@@ -2,7 +2,8 @@
 //!
 //! Each directory under `tests/fixtures/notes-gen/` is a case: `commit.sh` builds the repository
 //! (after `lib.sh`, which fixes names and dates so SHAs are exact), `COMMAND` is the command
-//! line, and `expected.md`/`expected.json`/`expected.txt` is its exact stdout (`expected.stderr`
+//! line (a `REPO` file instead of `commit.sh` names the case whose repository to reuse), and
+//! `expected.md`/`expected.json`/`expected.txt` is its exact stdout (`expected.stderr`
 //! its stderr, `EXIT` its exit status when not 0). `NOTES_GEN_BLESS=1 cargo test --test notes_gen`
 //! rewrites the expected files from the real output; review the diff before committing.
 
@@ -72,8 +73,11 @@ fn check(path: &Path, actual: &str) {
 }
 
 fn run_case(case: &str) {
-    let repo = build_repo(case);
     let case_dir = fixtures().join(case);
+    let repo = match std::fs::read_to_string(case_dir.join("REPO")) {
+        Ok(other) => build_repo(other.trim()),
+        Err(_) => build_repo(case),
+    };
     let command = std::fs::read_to_string(case_dir.join("COMMAND")).unwrap();
     let words: Vec<&str> = command.split_whitespace().collect();
     assert_eq!(words[0], "notes-gen");
