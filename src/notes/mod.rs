@@ -484,13 +484,43 @@ fn downloads(args: &Args, tag: &str, web: Option<&str>) -> Result<Vec<Download>,
 }
 
 /// Places each commit in its section (breaking first, the configured ones, other changes last).
-fn sections(walked: &mut [Walked], config: &Config, conventional_only: bool) -> Vec<SectionOut> {
+/// The commits that cancel out: a `git revert` of a commit in the same range, and that commit.
+/// Neither belongs in the notes (nor in the version bump).
+fn cancelled(walked: &[Walked]) -> std::collections::HashSet<String> {
+    let in_range: std::collections::HashSet<&str> =
+        walked.iter().map(|w| w.info.sha.as_str()).collect();
+    let mut out = std::collections::HashSet::new();
+    for w in walked {
+        if let Some(target) = w.info.reverts.as_deref() {
+            // `This reverts commit` may abbreviate; match by prefix.
+            let hit = if target.len() == 40 {
+                in_range.get(target).copied()
+            } else {
+                in_range.iter().copied().find(|s| s.starts_with(target))
+            };
+            if let Some(hit) = hit.filter(|h| !out.contains(*h)) {
+                out.insert(hit.to_string());
+                out.insert(w.info.sha.clone());
+            }
+        }
+    }
+    out
+}
+
+fn sections(
+    walked: &mut [Walked],
+    config: &Config,
+    conventional_only: bool,
+    cancelled: &std::collections::HashSet<String>,
+) -> Vec<SectionOut> {
     let n = config.sections.len();
     // Slot 0: breaking; 1..=n: configured; n+1: other.
     let mut slots: Vec<Vec<String>> = vec![Vec::new(); n + 2];
     for w in walked.iter_mut() {
         let info = &mut w.info;
-        let slot = if info.breaking {
+        let slot = if cancelled.contains(&info.sha) {
+            None
+        } else if info.breaking {
             Some(0)
         } else if let Some(ty) = &info.ty {
             Some(config.section_of(ty).map_or(n + 1, |i| i + 1))
@@ -669,8 +699,14 @@ pub fn build(args: &Args, config: &Config, github_ref: Option<&str>) -> Result<N
         None => None,
     };
     let previous_pre = chosen.filter(|t| !t.version.pre.is_empty());
+    let cancelled = cancelled(&walked);
     let level = if stable.map(|t| t.commit) == from_oid {
-        walked.iter().map(|w| w.level).max().unwrap_or(Level::Patch)
+        walked
+            .iter()
+            .filter(|w| !cancelled.contains(&w.info.sha))
+            .map(|w| w.level)
+            .max()
+            .unwrap_or(Level::Patch)
     } else {
         level_since(&repo, to, stable.map(|t| t.commit))?
     };
@@ -709,7 +745,7 @@ pub fn build(args: &Args, config: &Config, github_ref: Option<&str>) -> Result<N
         _ => None,
     };
 
-    let section_list = sections(&mut walked, config, args.conventional_only);
+    let section_list = sections(&mut walked, config, args.conventional_only, &cancelled);
     let failures: Vec<Failure> = walked
         .iter()
         .filter_map(|w| {

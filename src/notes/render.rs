@@ -107,7 +107,8 @@ pub struct CommitInfo {
     pub pr: Option<u64>,
     /// Spec IDs mentioned.
     pub specs: Vec<String>,
-    /// The section title it is listed under; none when dropped (`--conventional-only`).
+    /// The section title it is listed under; none when dropped (`--conventional-only`, or a
+    /// commit and its revert in the same range).
     pub section: Option<String>,
 }
 
