@@ -19,6 +19,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 COMMITS=${COMMITS:-50000}
 RUNS=${RUNS:-10}            # runs for the last-tag range
 RUNS_WHOLE=${RUNS_WHOLE:-3} # runs for the whole history (slow git-cliff releases take ~30 s)
+PROBE_LIMIT=${PROBE_LIMIT:-300} # seconds; a git-cliff slower than this on one run is left out
 WORK=benches/work/notes-gen
 BIN=/work/wt/release-target/release/notes-gen
 default_cliffs=$(ls benches/work/cargo-2.12/bin/git-cliff benches/work/cargo/bin/git-cliff 2>/dev/null | tr '\n' ' ' || true)
@@ -48,6 +49,7 @@ gen() {
 }
 
 rows=()
+slow=()
 for variant in "100 tags:$((COMMITS / 100))" "1000 tags:$((COMMITS / 1000))"; do
   label=${variant%%:*}
   dir=$(gen "tags${label%% *}" "${variant#*:}")
@@ -58,13 +60,26 @@ for variant in "100 tags:$((COMMITS / 100))" "1000 tags:$((COMMITS / 1000))"; do
     if [[ $range == latest ]]; then
       runs=$RUNS
       cmds+=(-n "notes-gen" "$BIN -C $dir")
-      for c in "${CLIFFS[@]}"; do cmds+=(-n "$("$c" --version)" "$c -r $dir --latest"); done
+      cliff_args="--latest"
     else
       runs=$RUNS_WHOLE
       # No previous tag: one set of notes over every commit.
       cmds+=(-n "notes-gen" "$BIN -C $dir --tag-prefix none/")
-      for c in "${CLIFFS[@]}"; do cmds+=(-n "$("$c" --version)" "$c -r $dir"); done
+      cliff_args=""
     fi
+    for c in "${CLIFFS[@]}"; do
+      # One probe run first (also the warm-up): a release that regressed badly would hold the
+      # whole benchmark for hours, so it is timed once, reported, and left out of hyperfine.
+      name=$("$c" --version)
+      start=$(date +%s.%N)
+      # shellcheck disable=SC2086
+      if timeout "$PROBE_LIMIT" "$c" -r "$dir" $cliff_args >/dev/null 2>&1; then
+        cmds+=(-n "$name" "$c -r $dir $cliff_args")
+      else
+        echo "$name: no result within ${PROBE_LIMIT}s (probe started $start); left out"
+        slow+=("| $COMMITS commits, $label | $range | $name | > ${PROBE_LIMIT} s (timed out) | | | |")
+      fi
+    done
     json=$WORK/$range-${label%% *}-$COMMITS.json
     hyperfine --style basic --warmup 1 --runs "$runs" --export-json "$json" "${cmds[@]}"
     rss=()
@@ -78,8 +93,8 @@ for variant in "100 tags:$((COMMITS / 100))" "1000 tags:$((COMMITS / 1000))"; do
 done
 
 echo
-echo "| Repository | Range | Tool | Mean ± σ | ÷ notes-gen | Peak RSS |"
-echo "| --- | --- | --- | ---: | ---: | ---: |"
+echo "| Repository | Range | Tool | Wall time (mean ± σ) | CPU (user + sys) | Wall ÷ notes-gen | Peak RSS |"
+echo "| --- | --- | --- | ---: | ---: | ---: | ---: |"
 for r in "${rows[@]}"; do
   IFS='|' read -r label range json rss <<<"$r"
   python3 - "$json" "$label" "$range" "$rss" <<'PY'
@@ -89,7 +104,10 @@ results = json.load(open(path))["results"]
 ours = results[0]["mean"]
 for r, kb in zip(results, rss.split()):
     ratio = "1.0x" if r is results[0] else f"{r['mean'] / ours:.1f}x"
-    print(f"| {label} | {rng} | {r['command']} | {r['mean'] * 1000:,.0f} ms ± {r['stddev'] * 1000:,.0f} "
-          f"| {ratio} | {int(kb) / 1024:.1f} MiB |")
+    sd = r["stddev"] or 0.0  # None for a single run
+    cpu = (r["user"] + r["system"]) * 1000
+    print(f"| {label} | {rng} | {r['command']} | {r['mean'] * 1000:,.0f} ms ± {sd * 1000:,.0f} "
+          f"| {cpu:,.0f} ms | {ratio} | {int(kb) / 1024:.1f} MiB |")
 PY
 done
+for r in "${slow[@]}"; do echo "$r"; done
