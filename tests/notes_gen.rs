@@ -144,6 +144,16 @@ fn not_a_repository_and_bad_refs_exit_2() {
     let out = notes_gen(dir.path(), &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("not a git repository"));
+    clean("git", dir.path())
+        .args(["init", "-q"])
+        .status()
+        .unwrap();
+    let out = notes_gen(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "notes-gen: .: the repository has no commits yet; there is nothing to release\n"
+    );
     let repo = build_repo("prerelease");
     let out = notes_gen(repo.path(), &["--to", "v9.9.9"]);
     assert_eq!(out.status.code(), Some(2));

@@ -631,6 +631,12 @@ pub fn build(args: &Args, config: &Config, github_ref: Option<&str>) -> Result<N
                 .to_string(),
         });
     }
+    if repo.is_empty().unwrap_or(false) {
+        return Err(Error::Usage(format!(
+            "{}: the repository has no commits yet; there is nothing to release",
+            args.repo_path.display()
+        )));
+    }
     let prefix = args.tag_prefix.as_str();
     let tags = Tags::load(&repo, prefix).map_err(git("reading the tags"))?;
 
