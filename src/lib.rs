@@ -5,6 +5,8 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 #![warn(missing_docs)]
 
+pub mod artifact;
+pub mod checksum;
 pub mod cli;
 pub mod exit;
 pub mod fsutil;
@@ -12,4 +14,7 @@ pub mod gha;
 pub mod multicall;
 pub mod notes;
 pub mod output;
+pub mod sbom;
 pub mod select;
+pub mod smoke;
+pub mod upload;
