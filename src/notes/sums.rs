@@ -1,10 +1,9 @@
-//! A small reader for SHA-256 manifests (`sha256sum` output, as written by `checksum`), for the
-//! Downloads table. Accepts the GNU format (`HASH  FILE`, `HASH *FILE`, and the `\`-prefixed
-//! escaped form for names with `\` or newlines) and the BSD tag format (`SHA256 (FILE) = HASH`).
-//!
-//! TODO(relkit): `src/checksum/` has the full manifest parser; the two should share one.
+//! The Downloads table's view of a SHA-256 manifest (as written by `checksum` or `sha256sum`),
+//! read with the checksum tool's own parser so both tools accept exactly the same files.
 
 use super::Error;
+use crate::checksum::algo::Algorithm;
+use crate::checksum::manifest;
 
 /// One manifest entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,86 +14,40 @@ pub struct Entry {
     pub sha256: String,
 }
 
-/// Parses a manifest; `path` is only for messages. Blank lines and `#` comments are skipped.
+/// Parses a manifest; `path` is only for messages. Blank lines and `#` comments are skipped; a
+/// malformed line, or a digest other than SHA-256, is an error naming the line.
 pub fn parse(text: &str, path: &str) -> Result<Vec<Entry>, Error> {
-    let mut entries = Vec::new();
-    for (i, raw) in text.lines().enumerate() {
-        let line = raw.trim_end_matches('\r');
-        if line.trim().is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let entry = parse_line(line).ok_or_else(|| Error::Checksums {
+    let parsed = manifest::parse(text.as_bytes());
+    if let Some(bad) = parsed.malformed.first() {
+        return Err(Error::Checksums {
             path: path.to_string(),
-            line: i + 1,
+            line: bad.number,
             message: format!(
-                "not a SHA-256 manifest line: {:?}; expected `<64 hex digits>  <file>` as written by `sha256sum` or `checksum`",
-                truncate(line, 80)
+                "{}; expected `<64 hex digits>  <file>` as written by `sha256sum` or `checksum`",
+                bad.reason
             ),
-        })?;
-        entries.push(entry);
-    }
-    Ok(entries)
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s.to_string(),
-    }
-}
-
-fn is_sha256(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-fn parse_line(line: &str) -> Option<Entry> {
-    if let Some(rest) = line.strip_prefix("SHA256 (") {
-        let (file, hash) = rest.rsplit_once(") = ")?;
-        return is_sha256(hash).then(|| Entry {
-            file: file.to_string(),
-            sha256: hash.to_ascii_lowercase(),
         });
     }
-    let (escaped, line) = match line.strip_prefix('\\') {
-        Some(rest) => (true, rest),
-        None => (false, line),
-    };
-    let hash = line.get(..64).filter(|h| is_sha256(h))?;
-    let rest = &line[64..];
-    let name = rest
-        .strip_prefix("  ")
-        .or_else(|| rest.strip_prefix(" *"))?;
-    if name.is_empty() {
-        return None;
-    }
-    let file = if escaped {
-        unescape(name)?
-    } else {
-        name.to_string()
-    };
-    Some(Entry {
-        file,
-        sha256: hash.to_ascii_lowercase(),
-    })
-}
-
-/// GNU coreutils escapes `\` as `\\`, newline as `\n` and CR as `\r` in escaped lines.
-fn unescape(name: &str) -> Option<String> {
-    let mut out = String::with_capacity(name.len());
-    let mut chars = name.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            match chars.next()? {
-                '\\' => out.push('\\'),
-                'n' => out.push('\n'),
-                'r' => out.push('\r'),
-                _ => return None,
+    parsed
+        .lines
+        .into_iter()
+        .map(|line| {
+            if line.entry.algorithm != Algorithm::Sha256 {
+                return Err(Error::Checksums {
+                    path: path.to_string(),
+                    line: line.number,
+                    message: format!(
+                        "a {} digest; the Downloads table lists SHA-256, so pass a SHA256SUMS manifest",
+                        line.entry.algorithm.name()
+                    ),
+                });
             }
-        } else {
-            out.push(c);
-        }
-    }
-    Some(out)
+            Ok(Entry {
+                file: line.entry.name,
+                sha256: line.entry.digest,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -123,12 +76,10 @@ mod tests {
     #[test]
     fn bad_lines_name_file_and_line() {
         let err = parse(&format!("{H}  ok\nnot a line\n"), "dist/SHA256SUMS").unwrap_err();
-        assert!(
-            err.to_string()
-                .starts_with("dist/SHA256SUMS:2: not a SHA-256 manifest line: \"not a line\""),
-            "{err}"
-        );
-        assert!(parse(&format!("{H} one-space"), "S").is_err());
+        assert!(err.to_string().starts_with("dist/SHA256SUMS:2: "), "{err}");
+        let sha512 = "0".repeat(128);
+        let err = parse(&format!("{sha512}  x\n"), "S").unwrap_err();
+        assert!(err.to_string().contains("a sha512 digest"), "{err}");
         assert!(parse("é", "S").is_err());
     }
 }
