@@ -8,11 +8,20 @@ use crate::exit::FileError;
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same directory, flushed, then
 /// renamed over the target, so a crash never leaves a half-written file behind.
+///
+/// A target that exists and is not a regular file (`/dev/null`, `/dev/stdout`, a FIFO) is written
+/// straight through: renaming over it would replace the device node itself, and as root
+/// `-o /dev/null` once turned the machine's /dev/null into a plain file.
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
     let err = |source| FileError::Write {
         path: path.display().to_string(),
         source,
     };
+    if let Ok(meta) = std::fs::metadata(path) {
+        if !meta.is_file() && !meta.is_dir() {
+            return std::fs::write(path, bytes).map_err(err);
+        }
+    }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -72,6 +81,27 @@ mod tests {
         assert_eq!(std::fs::read(&f).unwrap(), b"new");
         let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
         assert_eq!(leftovers, 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn special_files_are_written_through_not_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read(fifo).unwrap())
+        };
+        atomic_write(&fifo, b"through the pipe").unwrap();
+        assert_eq!(reader.join().unwrap(), b"through the pipe");
+        assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+        atomic_write(Path::new("/dev/null"), b"discarded").unwrap();
+        assert!(std::fs::metadata("/dev/null")
+            .unwrap()
+            .file_type()
+            .is_char_device());
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod exit;
 pub mod fsutil;
 pub mod gha;
 pub mod multicall;
+pub mod notes;
 pub mod output;
 pub mod sbom;
 pub mod select;

@@ -22,6 +22,7 @@ pub struct ToolEntry {
 pub const TOOLS: &[ToolEntry] = &[
     ToolEntry { name: "checksum", about: "Create, verify, lint and merge checksum manifests (sha256sum-compatible)", main: crate::checksum::main },
     ToolEntry { name: "smoke-check", about: "Smoke-test a build: run it, wait for health, probe it, stop it cleanly", main: crate::smoke::main },
+    ToolEntry { name: "notes-gen", about: "Release notes, changelog entries and the next version from git history", main: crate::notes::main },
     ToolEntry { name: "asset-upload", about: "Upload release assets to GitHub Releases (re-runnable, fault-tolerant, streaming)", main: crate::upload::main },
     ToolEntry { name: "coverage-gate", about: "Gate on coverage totals, changed lines and regressions, from any common report format", main: crate::coverage::main },
     ToolEntry { name: "sbom", about: "CycloneDX SBOM and licence bundle from lockfiles", main: crate::sbom::main },

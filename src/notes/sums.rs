@@ -1,0 +1,85 @@
+//! The Downloads table's view of a SHA-256 manifest (as written by `checksum` or `sha256sum`),
+//! read with the checksum tool's own parser so both tools accept exactly the same files.
+
+use super::Error;
+use crate::checksum::algo::Algorithm;
+use crate::checksum::manifest;
+
+/// One manifest entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The file name as written in the manifest (unescaped).
+    pub file: String,
+    /// Lower-case hex SHA-256.
+    pub sha256: String,
+}
+
+/// Parses a manifest; `path` is only for messages. Blank lines and `#` comments are skipped; a
+/// malformed line, or a digest other than SHA-256, is an error naming the line.
+pub fn parse(text: &str, path: &str) -> Result<Vec<Entry>, Error> {
+    let parsed = manifest::parse(text.as_bytes());
+    if let Some(bad) = parsed.malformed.first() {
+        return Err(Error::Checksums {
+            path: path.to_string(),
+            line: bad.number,
+            message: format!(
+                "{}; expected `<64 hex digits>  <file>` as written by `sha256sum` or `checksum`",
+                bad.reason
+            ),
+        });
+    }
+    parsed
+        .lines
+        .into_iter()
+        .map(|line| {
+            if line.entry.algorithm != Algorithm::Sha256 {
+                return Err(Error::Checksums {
+                    path: path.to_string(),
+                    line: line.number,
+                    message: format!(
+                        "a {} digest; the Downloads table lists SHA-256, so pass a SHA256SUMS manifest",
+                        line.entry.algorithm.name()
+                    ),
+                });
+            }
+            Ok(Entry {
+                file: line.entry.name,
+                sha256: line.entry.digest,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const H: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+    #[test]
+    fn gnu_bsd_and_escaped_lines() {
+        let text = format!(
+            "{H}  a.tar.gz\n{H} *b.zip\n\\{H}  c\\nd\\\\e\nSHA256 (f g) = {}\n\n# comment\n",
+            H.to_uppercase()
+        );
+        let files: Vec<String> = parse(&text, "SUMS")
+            .unwrap()
+            .into_iter()
+            .map(|e| {
+                assert_eq!(e.sha256, H);
+                e.file
+            })
+            .collect();
+        assert_eq!(files, vec!["a.tar.gz", "b.zip", "c\nd\\e", "f g"]);
+    }
+
+    #[test]
+    fn bad_lines_name_file_and_line() {
+        let err = parse(&format!("{H}  ok\nnot a line\n"), "dist/SHA256SUMS").unwrap_err();
+        assert!(err.to_string().starts_with("dist/SHA256SUMS:2: "), "{err}");
+        let sha512 = "0".repeat(128);
+        let err = parse(&format!("{sha512}  x\n"), "S").unwrap_err();
+        assert!(err.to_string().contains("a sha512 digest"), "{err}");
+        assert!(parse("é", "S").is_err());
+    }
+}
