@@ -12,9 +12,6 @@
 //! replaced by the test and said so at the step: the container build (dpkg-buildpackage and
 //! lintian run natively instead) and the systemd container (the service binary from the package
 //! runs instead).
-//!
-//! A relkit action that is not in this tree yet (the tools land one by one) ends its job at that
-//! step with a note on stderr; everything before it is still checked.
 
 mod github_server;
 mod harness;
@@ -684,10 +681,9 @@ struct JobRun<'a> {
     runner_arch: &'a str,
 }
 
-/// The outcome of a job: its outputs (`None` for a job that stopped early at a relkit action
-/// not in this tree yet), every step's outputs, and where it ran.
+/// The outcome of a job: its outputs, every step's outputs, and where it ran.
 struct JobResult {
-    outputs: Option<BTreeMap<String, String>>,
+    outputs: BTreeMap<String, String>,
     steps: BTreeMap<String, BTreeMap<String, String>>,
     workspace: tempfile::TempDir,
     /// Its RUNNER_TEMP (the notes are written there).
@@ -823,22 +819,6 @@ impl<'a> JobRun<'a> {
                     .strip_prefix("./.relkit/actions/")
                     .or_else(|| uses.strip_prefix("./actions/"));
                 if let Some(tool) = tool {
-                    let dir = harness::crate_root().join("actions").join(tool);
-                    if !dir.join("action.yml").is_file() {
-                        eprintln!(
-                            "workflows: {}/{key}: actions/{tool} is not in this tree yet; \
-                             the job stops here",
-                            self.job_id
-                        );
-                        trace.push((self.job_id.to_string(), key, "not-merged"));
-                        return JobResult {
-                            outputs: None,
-                            steps: step_outputs,
-                            workspace,
-                            runner_temp,
-                            logs,
-                        };
-                    }
                     let mut action = harness::Action::load(format!("actions/{tool}"))
                         .workspace(workspace.path());
                     for (k, v) in &with {
@@ -882,7 +862,7 @@ impl<'a> JobRun<'a> {
             })
             .unwrap_or_default();
         JobResult {
-            outputs: Some(outputs),
+            outputs,
             steps: step_outputs,
             workspace,
             runner_temp,
@@ -1102,7 +1082,7 @@ impl Drop for Service {
 
 fn needs(ctx: &mut Contexts, job: &str, result: &JobResult) {
     ctx.set(&format!("needs.{job}.result"), Val::Str("success".into()));
-    for (k, v) in result.outputs.as_ref().unwrap() {
+    for (k, v) in &result.outputs {
         ctx.set(&format!("needs.{job}.outputs.{k}"), Val::Str(v.clone()));
     }
 }
@@ -1274,9 +1254,6 @@ fn build_packages_pipeline_runs_locally() {
         build.steps["deb"]["files"],
         debs.map(|d| format!("dist/{d}")).join("\n")
     );
-    if build.outputs.is_none() {
-        return; // a relkit action of this job is not merged yet (said on stderr)
-    }
     assert_eq!(build.steps["check"]["result"], "pass");
     assert_eq!(build.steps["sums"]["count"], "2");
     assert_eq!(
@@ -1347,9 +1324,6 @@ fn build_packages_pipeline_runs_locally() {
         }) as Replacement,
     )
     .run(&mut trace);
-    if install.outputs.is_none() {
-        return;
-    }
     assert_eq!(install.steps["health"]["passed"], "true");
     drop(install);
 
@@ -1381,9 +1355,6 @@ fn build_packages_pipeline_runs_locally() {
     let sums = fs::read_to_string(dist.join("SHA256SUMS")).unwrap();
     let part = fs::read_to_string(artifacts.path().join("deb-amd64/SHA256SUMS.amd64")).unwrap();
     assert_eq!(sums, part, "one architecture: SHA256SUMS is its part");
-    if release.outputs.is_none() {
-        return;
-    }
     assert_eq!(
         ls(&dist),
         ["SHA256SUMS", "SHA256SUMS.asc", debs[0], debs[1]],
@@ -1444,7 +1415,7 @@ fn build_packages_pipeline_runs_locally() {
         let on_disk = fs::read(dist.join(&asset.name)).unwrap();
         assert_eq!(asset.data, on_disk, "{} uploaded intact", asset.name);
     }
-    let outputs = release.outputs.as_ref().unwrap();
+    let outputs = &release.outputs;
     assert_eq!(outputs["version"], "1.0.0");
     assert_eq!(
         &workflow_outputs(&wf, "release", outputs),
@@ -1535,10 +1506,7 @@ fn package_pipeline_runs_locally() {
     let wf = load(".github/workflows/package.yml");
     let repo = example_repository();
     let artifacts = tempfile::tempdir().unwrap();
-    let gate = harness::crate_root()
-        .join("actions/coverage-gate/action.yml")
-        .is_file();
-    let mut given = BTreeMap::from([
+    let given = BTreeMap::from([
         ("os", Val::Str(r#"["ubuntu-24.04", "ubuntu-24.04-arm"]"#.into())),
         (
             "build-command",
@@ -1553,40 +1521,45 @@ fn package_pipeline_runs_locally() {
         ("smoke-timeout", Val::Str("20s".into())),
         ("relkit-ref", Val::Str("main".into())),
     ]);
-    if gate {
-        // The gate reads the report the caller's command writes.
-        given.insert(
-            "coverage-command",
-            Val::Str("printf 'TN:\\nSF:src/hello-health.c\\nDA:1,1\\nDA:2,1\\nDA:3,0\\nLF:3\\nLH:2\\nend_of_record\\n' > coverage.lcov".into()),
-        );
-        given.insert("coverage-reports", Val::Str("coverage.lcov".into()));
-        given.insert("coverage-min-lines", Val::Str("60".into()));
-    }
     let (base, env, github) = tag_run(workflow_defaults(&wf, &given), "octo-org/tool");
     let mut trace = Trace::new();
     let jobs_map = get(&wf, "jobs").unwrap();
 
-    let mut after_gate = base.clone();
+    // Without reports there is no coverage job, and the build still runs.
     let coverage_job = get(jobs_map, "coverage").unwrap();
-    if condition(get(coverage_job, "if"), &base) {
-        let coverage = JobRun::new(
-            &wf,
-            "coverage",
-            base.clone(),
-            repo.path(),
-            artifacts.path(),
-            &env,
-            &github,
-        )
-        .run(&mut trace);
-        assert_eq!(coverage.steps["gate"]["passed"], "true");
-        after_gate.set("needs.coverage.result", Val::Str("success".into()));
-    } else {
-        assert!(!gate);
-        after_gate.set("needs.coverage.result", Val::Str("skipped".into()));
-    }
-
     let build_job = get(jobs_map, "build").unwrap();
+    assert!(!condition(get(coverage_job, "if"), &base));
+    let mut no_gate = base.clone();
+    no_gate.set("needs.coverage.result", Val::Str("skipped".into()));
+    assert!(condition(get(build_job, "if"), &no_gate));
+    // With reports the gate runs first, on the report the caller's command writes.
+    let mut base = base;
+    for (k, v) in [
+        (
+            "coverage-command",
+            "printf 'TN:\\nSF:src/hello-health.c\\nDA:1,1\\nDA:2,1\\nDA:3,0\\nLF:3\\nLH:2\\nend_of_record\\n' > coverage.lcov",
+        ),
+        ("coverage-reports", "coverage.lcov"),
+        ("coverage-min-lines", "60"),
+    ] {
+        base.set(&format!("inputs.{k}"), Val::Str(v.into()));
+    }
+    assert!(condition(get(coverage_job, "if"), &base));
+    let coverage = JobRun::new(
+        &wf,
+        "coverage",
+        base.clone(),
+        repo.path(),
+        artifacts.path(),
+        &env,
+        &github,
+    )
+    .run(&mut trace);
+    assert_eq!(coverage.steps["gate"]["passed"], "true");
+    assert_eq!(coverage.steps["gate"]["lines"], "66.66");
+    let mut after_gate = base.clone();
+    after_gate.set("needs.coverage.result", Val::Str("success".into()));
+
     assert!(
         condition(get(build_job, "if"), &after_gate),
         "build runs after the gate"
@@ -1623,9 +1596,6 @@ fn package_pipeline_runs_locally() {
             build.steps["platform"]["smoke-command"],
             format!("dist/{name} {{port}}")
         );
-        if build.outputs.is_none() {
-            return; // a relkit action of this job is not merged yet (said on stderr)
-        }
         assert_eq!(build.steps["smoke-serve"]["passed"], "true");
         assert_eq!(build.steps["sums"]["count"], "1");
         let part = format!("SHA256SUMS.linux-{arch}");
@@ -1663,9 +1633,6 @@ fn package_pipeline_runs_locally() {
         .map(|l| l.split_once("  ").unwrap().1)
         .collect();
     assert_eq!(listed, names, "SHA256SUMS merges both runners' parts");
-    if release.outputs.is_none() {
-        return;
-    }
     assert_eq!(
         ls(&dist),
         ["SHA256SUMS", names[0].as_str(), names[1].as_str()]
@@ -1684,7 +1651,7 @@ fn package_pipeline_runs_locally() {
     let published = &state.releases[0];
     assert!(!published.draft && published.published, "published");
     assert_eq!(published.assets_at_publish.as_ref().map(Vec::len), Some(3));
-    let outputs = release.outputs.as_ref().unwrap();
+    let outputs = &release.outputs;
     assert_eq!(outputs["version"], "1.0.0");
     assert_eq!(
         &workflow_outputs(&wf, "release", outputs),
@@ -1859,9 +1826,6 @@ fn relkit_release_job_runs_locally() {
     // Every archive was checked (names for every target, architectures, version) first.
     assert_eq!(release.steps["check"]["result"], "pass");
     assert_eq!(release.steps["check"]["failures"], "0");
-    if release.outputs.is_none() {
-        return; // a relkit action of this job is not merged yet (said on stderr)
-    }
     let dist = release.workspace.path().join("dist");
     let mut archives: Vec<String> = targets
         .iter()
