@@ -335,7 +335,7 @@ impl FileCov {
 }
 
 /// Of two summaries of the same file, the one with more covered items (summary-only reports
-/// cannot be merged per line; see `docs/coverage-gate.md`).
+/// cannot be merged per line; see the coverage-gate section of README.md).
 fn best(a: Counts, b: Counts) -> Counts {
     if b.covered > a.covered {
         b

@@ -91,7 +91,7 @@ pub struct Args {
     /// List the commits that could not be parsed on stderr.
     #[arg(short, long)]
     pub verbose: bool,
-    /// TOML configuration: sections, titles, spec patterns (see docs/notes-gen.md).
+    /// TOML configuration: sections, titles, spec patterns (see the notes-gen section of README.md).
     #[arg(long, value_name = "FILE", env = "NOTES_GEN_CONFIG")]
     pub config: Option<PathBuf>,
     /// The GitHub repository, for links [default: GITHUB_REPOSITORY, else the origin remote].
