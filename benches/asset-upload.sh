@@ -24,7 +24,7 @@ done
 
 cd "$(dirname "$0")/.."
 root=$PWD
-export CARGO_TARGET_DIR=${RELKIT_RELEASE_TARGET:-/work/wt/release-target}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target}
 cargo build --release --bin asset-upload
 cargo build --release --example github-test-server
 bin=$CARGO_TARGET_DIR/release/asset-upload

@@ -42,8 +42,7 @@ for tool in hyperfine /usr/bin/time openssl sha256sum python3; do
 done
 
 echo "== building the release binary"
-export CARGO_TARGET_DIR=/work/wt/release-target
-[[ -d $CARGO_TARGET_DIR ]] || export CARGO_TARGET_DIR="$root/target"
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target}
 cargo build --release --bin checksum
 bin="$CARGO_TARGET_DIR/release/checksum"
 [[ -x $bin ]] || bail "no binary at $bin"

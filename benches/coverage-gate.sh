@@ -15,8 +15,9 @@ work=benches/work/coverage-gate
 mkdir -p "$work"
 work=$(realpath "$work")
 
-CARGO_TARGET_DIR=/work/wt/release-target cargo build --release --bin coverage-gate
-bin=/work/wt/release-target/release/coverage-gate
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
+cargo build --release --bin coverage-gate
+bin=$CARGO_TARGET_DIR/release/coverage-gate
 
 for kind in lcov cobertura; do
   ext=$([[ $kind == lcov ]] && echo info || echo xml)

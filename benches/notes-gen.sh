@@ -21,7 +21,8 @@ RUNS=${RUNS:-10}            # runs for the last-tag range
 RUNS_WHOLE=${RUNS_WHOLE:-3} # runs for the whole history (slow git-cliff releases take ~30 s)
 PROBE_LIMIT=${PROBE_LIMIT:-300} # seconds; a git-cliff slower than this on one run is left out
 WORK=benches/work/notes-gen
-BIN=/work/wt/release-target/release/notes-gen
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
+BIN=$CARGO_TARGET_DIR/release/notes-gen
 default_cliffs=$(ls benches/work/cargo-2.12/bin/git-cliff benches/work/cargo/bin/git-cliff 2>/dev/null | tr '\n' ' ' || true)
 read -r -a CLIFFS <<<"${GIT_CLIFF:-$default_cliffs}"
 
@@ -30,7 +31,7 @@ command -v hyperfine >/dev/null || bail "hyperfine is missing (apt-get install h
 [[ -x /usr/bin/time ]] || bail "/usr/bin/time is missing (apt-get install time)"
 ((${#CLIFFS[@]})) || bail "no git-cliff found; set GIT_CLIFF or install it (see the top of this script)"
 
-CARGO_TARGET_DIR=/work/wt/release-target cargo build --release --quiet --bin notes-gen
+cargo build --release --quiet --bin notes-gen
 mkdir -p "$WORK"
 echo "notes-gen $("$BIN" --version | cut -d' ' -f2); $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
 for c in "${CLIFFS[@]}"; do echo "  vs $("$c" --version) ($c)"; done

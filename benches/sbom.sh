@@ -21,7 +21,7 @@ need hyperfine "apt-get install hyperfine"
 
 echo "== building sbom (release, shared target dir)"
 # The release target directory shared by the workplace's benchmarks; SBOM_BENCH_TARGET_DIR elsewhere.
-target_dir=${SBOM_BENCH_TARGET_DIR:-/work/wt/release-target}
+target_dir=${SBOM_BENCH_TARGET_DIR:-${CARGO_TARGET_DIR:-$PWD/target}}
 CARGO_TARGET_DIR=$target_dir cargo build --release --quiet --bin sbom
 sbom=$target_dir/release/sbom
 

@@ -19,8 +19,9 @@ done
 [[ -x /usr/bin/time ]] || { echo "smoke-check bench: GNU time is needed (apt-get install time)" >&2; exit 3; }
 
 echo "== building the release binary"
-CARGO_TARGET_DIR=/work/wt/release-target cargo build --release --quiet --bin smoke-check
-SMOKE=/work/wt/release-target/release/smoke-check
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
+cargo build --release --quiet --bin smoke-check
+SMOKE=$CARGO_TARGET_DIR/release/smoke-check
 ls -l "$SMOKE" | awk '{printf "binary size: %.1f MiB\n", $5/1048576}'
 
 echo "== installing wait-on under $WORK (not globally)"
