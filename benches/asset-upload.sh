@@ -74,7 +74,7 @@ chmod +x "$work/curl-peer.sh"
 
 # Every run uploads under a fresh tag, so nothing is skipped as already uploaded.
 up="$bin ${common[*]} --tag run-\$(date +%s%N)"
-hyperfine --shell bash --runs "$runs" --warmup 0 --export-json "$work/hyperfine.json" \
+hyperfine --shell bash --runs "$runs" --warmup 1 --export-json "$work/hyperfine.json" \
   -n "big alone (${big_mib} MiB)" "$up $work/big/installer.bin" \
   -n "8 x ${small_mib} MiB, --concurrency 4" "$up $work/small" \
   -n "all 9 files, --concurrency 4" "$up $work/small $work/big" \
