@@ -250,7 +250,135 @@ fn check_istanbul(out: &Path, strip: &str) {
     assert_eq!(ct(&doc, "branches"), Some(want("Branches")));
 }
 
+/// JaCoCo: the bundle totals JaCoCo computed (jacoco-summary.txt, the same as the report-level
+/// counters of jacoco.xml) and its HTML report's headline against coverage-gate's reading of
+/// jacoco.xml.
+fn check_jacoco(out: &Path) {
+    let text = std::fs::read_to_string(out.join("jacoco-summary.txt")).unwrap();
+    // "LINE        missed 7 covered 23 total 30"
+    let own = |counter: &str| {
+        let v = numbers_after(&text, counter);
+        assert_eq!(n(&v[0]) + n(&v[1]), n(&v[2]), "{counter}");
+        (n(&v[1]), n(&v[2]))
+    };
+    let report = out.join("jacoco.xml");
+    let o = run_in(
+        &fixtures().join("jacoco/src"),
+        &[report.to_str().unwrap(), "--json"],
+    );
+    // No note: the report's own LINE, BRANCH and METHOD counters agree with its elements.
+    assert_eq!((code(&o), stderr(&o)), (0, String::new()));
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["format"], json!(["jacoco"]));
+    assert_eq!(doc["files"], json!(2));
+    assert_eq!(ct(&doc, "lines"), Some(own("LINE")));
+    assert_eq!(ct(&doc, "branches"), Some(own("BRANCH")));
+    assert_eq!(ct(&doc, "functions"), Some(own("METHOD")));
+    assert_eq!(ct(&doc, "statements"), None);
+    // The Total row of JaCoCo's HTML report: "Total 19 of 143 86% 7 of 19 63% …" (missed and
+    // total instructions, their coverage floored, the same for branches).
+    let html = std::fs::read_to_string(out.join("jacoco-html-total.txt")).unwrap();
+    let t = numbers_after(&html, "Total");
+    let (covered, total) = own("INSTRUCTION");
+    assert_eq!((n(&t[0]), n(&t[1])), (total - covered, total));
+    assert_eq!(
+        doc["native"],
+        json!({"tool": "jacoco", "percent": t[2].parse::<f64>().unwrap()})
+    );
+    // jacoco.csv has JaCoCo's per-class counters: methods and branches add up to the totals, lines
+    // do not (the anonymous class on Calc.java:42 shares that line with Calc), which is why the
+    // per-source-file lines of the XML are read.
+    let csv = std::fs::read_to_string(out.join("jacoco.csv")).unwrap();
+    let mut rows = csv.lines();
+    let head: Vec<&str> = rows.next().unwrap().split(',').collect();
+    let sum = |name: &str| -> (u64, u64) {
+        let missed = head
+            .iter()
+            .position(|h| *h == format!("{name}_MISSED"))
+            .unwrap();
+        let covered = head
+            .iter()
+            .position(|h| *h == format!("{name}_COVERED"))
+            .unwrap();
+        csv.lines().skip(1).fold((0, 0), |(c, t), row| {
+            let f: Vec<&str> = row.split(',').collect();
+            (c + n(f[covered]), t + n(f[missed]) + n(f[covered]))
+        })
+    };
+    assert_eq!(rows.count(), 4, "classes: Calc, Calc$1, Calc$Counter, Main");
+    assert_eq!(sum("METHOD"), own("METHOD"));
+    assert_eq!(sum("BRANCH"), own("BRANCH"));
+    let (lines, (covered, total)) = (sum("LINE"), own("LINE"));
+    assert_eq!(lines, (covered + 1, total + 1));
+}
+
+/// Devel::Cover: its own counts (`cover -report json`'s Total) and the percentages `cover`
+/// printed, against coverage-gate's reading of Devel::Cover::Report::Clover's clover.xml.
+fn check_devel_cover(out: &Path) {
+    let own: Value =
+        serde_json::from_slice(&std::fs::read(out.join("cover.json")).unwrap()).unwrap();
+    let total = &own["summary"]["Total"];
+    let counts = |criterion: &str| {
+        (
+            total[criterion]["covered"].as_u64().unwrap(),
+            total[criterion]["total"].as_u64().unwrap(),
+        )
+    };
+    // The table `cover` printed: "Total  87.5  50.0  33.3  90.9  100.0  77.9" (stmt, bran,
+    // cond, sub, time, total).
+    let printed = std::fs::read_to_string(out.join("cover-summary.txt")).unwrap();
+    let t = numbers_after(&printed, "Total");
+    let pct = |(c, t): (u64, u64)| format!("{:.1}", 100.0 * c as f64 / t as f64);
+    assert_eq!(
+        [&t[0], &t[1], &t[3]],
+        [
+            &pct(counts("statement")),
+            &pct(counts("branch")),
+            &pct(counts("subroutine"))
+        ]
+    );
+    let report = out.join("clover.xml");
+    let o = run_in(
+        &fixtures().join("clover/src"),
+        &[report.to_str().unwrap(), "--json"],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["format"], json!(["clover"]));
+    assert_eq!(doc["files"], json!(2));
+    assert_eq!(ct(&doc, "statements"), Some(counts("statement")));
+    assert_eq!(ct(&doc, "branches"), Some(counts("branch")));
+    assert_eq!(ct(&doc, "functions"), Some(counts("subroutine")));
+    // Devel::Cover's own headline (the `total` column) adds conditions and pod the report has
+    // no lines for: no native number rather than a wrong one.
+    assert_eq!(doc["native"], Value::Null);
+    // The header's conditionals are branches + conditions; the note says so.
+    let (bc, bt) = counts("branch");
+    let (cc, ctot) = counts("condition");
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "coverage-gate: {}: note: the report's <metrics> say conditionals {}/{}, its <line> \
+             elements {bc}/{bt} (Devel::Cover adds its `cond` criterion, &&/||, to the \
+             conditionals but writes no <line> for it); the per-line data is used\n",
+            report.display(),
+            bc + cc,
+            bt + ctot
+        )
+    );
+}
+
 const PREFIX: &str = "/tmp/coverage-gate-fixtures";
+
+#[test]
+fn jacoco_fixture_agrees_with_jacocos_own_totals() {
+    check_jacoco(&fixtures().join("jacoco/out"));
+}
+
+#[test]
+fn devel_cover_clover_fixture_agrees_with_cover() {
+    check_devel_cover(&fixtures().join("clover/out"));
+}
 
 #[test]
 fn coveragepy_fixtures_agree_with_coverage_report() {
@@ -334,6 +462,18 @@ fn live_go_agrees() {
 fn live_nyc_agrees() {
     let (_tmp, out, prefix) = regenerate("istanbul");
     check_istanbul(&out, &prefix);
+}
+
+#[test]
+fn live_jacoco_agrees() {
+    let (_tmp, out, _) = regenerate("jacoco");
+    check_jacoco(&out);
+}
+
+#[test]
+fn live_devel_cover_agrees() {
+    let (_tmp, out, _) = regenerate("clover");
+    check_devel_cover(&out);
 }
 
 // ---- whole outputs -------------------------------------------------------------------------
@@ -475,6 +615,8 @@ fn malformed_and_truncated_reports_fail_with_exit_2() {
         "istanbul/out/clover.xml",
         "llvm/out/llvm-export.json",
         "edge/jacoco.xml",
+        "jacoco/out/jacoco.xml",
+        "clover/out/clover.xml",
         "go/out/cover-count.out",
     ];
     for case in cases {

@@ -64,11 +64,12 @@ pub enum Tool {
     Go,
     /// llvm-cov: lines, two decimals.
     LlvmCov,
-    /// JaCoCo: lines.
+    /// JaCoCo: instructions, floored to a whole percent (its HTML report's Total row).
     Jacoco,
     /// Clover: statements, conditionals and methods combined.
     Clover,
-    /// A Cobertura report from a tool not recognised: no native headline.
+    /// A Cobertura report from a tool not recognised, or a Clover report from Devel::Cover
+    /// (whose headline adds criteria the report has no lines for): no native headline.
     Unknown,
 }
 

@@ -102,7 +102,14 @@ pub fn native(tool: Tool, m: &Metrics) -> Option<Native> {
             ("gcovr", text)
         }
         Tool::LlvmCov => ("llvm-cov", fixed(pct(lines?), 2)),
-        Tool::Jacoco => ("jacoco", fixed(pct(lines?), 0)),
+        Tool::Jacoco => {
+            // The Total row of JaCoCo's HTML report: instruction coverage floored to a whole
+            // percent (BigDecimal.valueOf(ratio).setScale(2, FLOOR); the same as the exact
+            // integer floor for any counts a report can hold).
+            let i = m.instructions.filter(|c| c.total > 0)?;
+            let floor = u128::from(i.covered) * 100 / u128::from(i.total);
+            ("jacoco", floor.to_string())
+        }
         Tool::Go => ("go", fixed(pct(statements?), 1)),
         Tool::Istanbul => {
             let s = statements?;
@@ -167,6 +174,9 @@ pub struct Metrics {
     pub branches: Option<Counts>,
     /// Functions.
     pub functions: Option<Counts>,
+    /// JaCoCo's instructions: only for its `native` headline, never gated nor kept in baselines.
+    #[serde(skip)]
+    pub instructions: Option<Counts>,
 }
 
 impl Metrics {
@@ -282,8 +292,12 @@ mod tests {
             statements: Some(c(2, 3)),
             branches: Some(c(1, 2)),
             functions: None,
+            instructions: Some(c(199, 200)),
         };
         assert_eq!(native(Tool::Lcov, &m).unwrap().text, "99.9");
+        // JaCoCo floors: 99.5 % is 99 %, and no instructions means no headline.
+        assert_eq!(native(Tool::Jacoco, &m).unwrap().text, "99");
+        assert_eq!(native(Tool::Jacoco, &Metrics::default()), None);
         assert_eq!(native(Tool::Gcovr, &m).unwrap().text, "99.9");
         let tiny = Metrics {
             lines: Some(c(1, 10_000)),

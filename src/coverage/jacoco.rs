@@ -11,26 +11,37 @@ use super::xml::{self, Tag};
 /// ran (`ci > 0`), as JaCoCo's LINE counter does.
 pub fn parse(reader: &mut dyn BufRead, sink: &mut Sink) -> Result<(), ParseError> {
     let mut package = String::new();
-    let mut class_source: Option<String> = None;
+    // The class being read and its source file.
+    let mut class: Option<(String, String)> = None;
     let mut method: Option<(String, u32)> = None;
     let mut file: Option<(String, FileCov)> = None;
     let mut depth = 0usize;
-    let mut report_lines: Option<Counts> = None;
-    let mut seen = Counts::default();
+    // The report's own LINE, BRANCH and METHOD totals, and the same counted from its elements.
+    let mut header: [Option<Counts>; 3] = [None; 3];
+    let mut seen = [Counts::default(); 3];
     xml::walk(reader, |tag| {
         match tag {
             Tag::Open(e) => {
                 depth += 1;
                 match e.name().as_ref() {
                     b"package" => package = xml::text(e, b"name")?.unwrap_or_default(),
-                    b"class" => class_source = xml::text(e, b"sourcefilename")?,
+                    b"class" => {
+                        let name = xml::text(e, b"name")?.unwrap_or_default();
+                        // Classes of one source file share a package: the simple name (with
+                        // `$Nested`) tells their methods apart.
+                        let simple = name.rsplit('/').next().unwrap_or_default().to_string();
+                        class = xml::text(e, b"sourcefilename")?.map(|src| (simple, src));
+                    }
                     b"method" => {
                         let name = xml::text(e, b"name")?.unwrap_or_default();
                         let desc = xml::text(e, b"desc")?.unwrap_or_default();
                         let line =
                             u32::try_from(xml::opt_number(e, b"line", "method")?.unwrap_or(0))
                                 .unwrap_or(0);
-                        method = Some((format!("{name}{desc}"), line));
+                        let owner = class.as_ref().map(|(c, _)| c.as_str()).unwrap_or_default();
+                        // Every class has an `<init>()V`; qualified, a source file's nested,
+                        // anonymous and top-level classes count one method each, as JaCoCo does.
+                        method = Some((format!("{owner}.{name}{desc}"), line));
                     }
                     b"counter" => {
                         let kind = xml::raw(e, b"type")
@@ -39,20 +50,25 @@ pub fn parse(reader: &mut dyn BufRead, sink: &mut Sink) -> Result<(), ParseError
                         let missed = xml::number(e, b"missed", "counter")?;
                         let covered = xml::number(e, b"covered", "counter")?;
                         if kind == b"METHOD" {
-                            if let (Some((name, line)), Some(src)) =
-                                (method.as_ref(), class_source.as_ref())
+                            if let (Some((name, line)), Some((_, src))) =
+                                (method.as_ref(), class.as_ref())
                             {
                                 let mut data = FileCov::default();
                                 data.function(name, *line, covered);
+                                seen[2] += Counts {
+                                    covered: u64::from(covered > 0),
+                                    total: 1,
+                                };
                                 let path = join(&package, src);
                                 sink.add(&path, &[], data);
                             }
                         }
                         // Counters right under <report> (depth 2) are the report's totals.
-                        if kind == b"LINE" && depth == 2 {
-                            report_lines = Some(Counts {
+                        let slot = COUNTERS.iter().position(|c| c.as_bytes() == kind);
+                        if let (Some(slot), 2) = (slot, depth) {
+                            header[slot] = Some(Counts {
                                 covered,
-                                total: missed + covered,
+                                total: missed.saturating_add(covered),
                             });
                         }
                     }
@@ -70,16 +86,29 @@ pub fn parse(reader: &mut dyn BufRead, sink: &mut Sink) -> Result<(), ParseError
                         let ci = xml::opt_number(e, b"ci", "line")?.unwrap_or(0);
                         let mb = xml::opt_number(e, b"mb", "line")?.unwrap_or(0);
                         let cb = xml::opt_number(e, b"cb", "line")?.unwrap_or(0);
-                        if mi + ci > 0 {
+                        if mi.saturating_add(ci) > 0 {
                             data.lines.add(nr, ci);
-                            seen.total += 1;
-                            seen.covered += u64::from(ci > 0);
+                            data.instruction(
+                                nr,
+                                Counts {
+                                    covered: ci,
+                                    total: mi.saturating_add(ci),
+                                },
+                            );
+                            seen[0] += Counts {
+                                covered: u64::from(ci > 0),
+                                total: 1,
+                            };
                         }
                         if mb.saturating_add(cb) > 1 << 20 {
                             return Err(ParseError::new(format!(
                                 "<line nr=\"{nr}\"> has an implausible branch count"
                             )));
                         }
+                        seen[1] += Counts {
+                            covered: cb,
+                            total: mb + cb,
+                        };
                         for i in 0..mb + cb {
                             data.branch((nr, 0, i), u64::from(i < cb));
                         }
@@ -91,7 +120,7 @@ pub fn parse(reader: &mut dyn BufRead, sink: &mut Sink) -> Result<(), ParseError
                 depth = depth.saturating_sub(1);
                 match name {
                     b"method" => method = None,
-                    b"class" => class_source = None,
+                    b"class" => class = None,
                     b"sourcefile" => {
                         if let Some((path, data)) = file.take() {
                             sink.add(&path, &[], data);
@@ -104,16 +133,19 @@ pub fn parse(reader: &mut dyn BufRead, sink: &mut Sink) -> Result<(), ParseError
         }
         Ok(())
     })?;
-    if let Some(header) = report_lines {
-        if header != seen {
+    for ((name, header), seen) in COUNTERS.iter().zip(header).zip(seen) {
+        if let Some(header) = header.filter(|h| *h != seen) {
             sink.notes.push(format!(
-                "the report's LINE counter says {}/{}, its <sourcefile> lines {}/{}; the per-line data is used",
+                "the report's {name} counter says {}/{}, its <sourcefile> and <method> elements {}/{}; the per-line data is used",
                 header.covered, header.total, seen.covered, seen.total
             ));
         }
     }
     Ok(())
 }
+
+/// The report-level counters compared with the elements.
+const COUNTERS: [&str; 3] = ["LINE", "BRANCH", "METHOD"];
 
 fn join(package: &str, name: &str) -> String {
     if package.is_empty() {

@@ -213,7 +213,7 @@ fn tool_of(format: Format, sink_tool: Option<Tool>) -> Tool {
         Format::Lcov => Tool::Lcov,
         Format::Cobertura => sink_tool.unwrap_or(Tool::Unknown),
         Format::Jacoco => Tool::Jacoco,
-        Format::Clover => Tool::Clover,
+        Format::Clover => sink_tool.unwrap_or(Tool::Clover),
         Format::CoveragePy => Tool::CoveragePy,
         Format::Istanbul | Format::IstanbulSummary => Tool::Istanbul,
         Format::Go => Tool::Go,
@@ -284,12 +284,13 @@ fn read_report(
 
 /// The totals of the merged data; a metric is absent when no file has any item of it.
 pub fn metrics(cov: &Coverage) -> Metrics {
-    let mut m = [model::Counts::default(); 4];
+    let mut m = [model::Counts::default(); 5];
     for f in cov.files.values() {
         m[0] += f.line_counts();
         m[1] += f.statement_counts();
         m[2] += f.branch_counts();
         m[3] += f.function_counts();
+        m[4] += f.instruction_counts();
     }
     let some = |c: model::Counts| (c.total > 0).then_some(c);
     Metrics {
@@ -297,6 +298,7 @@ pub fn metrics(cov: &Coverage) -> Metrics {
         statements: some(m[1]),
         branches: some(m[2]),
         functions: some(m[3]),
+        instructions: some(m[4]),
     }
 }
 
@@ -531,7 +533,7 @@ mod fuzz {
         Format::LlvmCov,
     ];
 
-    const SEEDS: [(&[u8], Format); 9] = [
+    const SEEDS: [(&[u8], Format); 11] = [
         (
             include_bytes!("../../tests/fixtures/coverage-gate/gcc/out/two-sections.info"),
             Format::Lcov,
@@ -545,7 +547,15 @@ mod fuzz {
             Format::Jacoco,
         ),
         (
+            include_bytes!("../../tests/fixtures/coverage-gate/jacoco/out/jacoco.xml"),
+            Format::Jacoco,
+        ),
+        (
             include_bytes!("../../tests/fixtures/coverage-gate/istanbul/out/clover.xml"),
+            Format::Clover,
+        ),
+        (
+            include_bytes!("../../tests/fixtures/coverage-gate/clover/out/clover.xml"),
             Format::Clover,
         ),
         (
@@ -621,7 +631,7 @@ mod fuzz {
         }
 
         #[test]
-        fn mutated_real_reports_never_panic(seed in 0usize..9, cut in any::<prop::sample::Index>(), flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..8), detect in any::<bool>()) {
+        fn mutated_real_reports_never_panic(seed in 0usize..SEEDS.len(), cut in any::<prop::sample::Index>(), flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..8), detect in any::<bool>()) {
             let (bytes, format) = SEEDS[seed];
             let mut bytes = bytes[..cut.index(bytes.len() + 1).min(bytes.len())].to_vec();
             if !bytes.is_empty() {

@@ -151,6 +151,9 @@ pub struct FileCov {
     pub functions: Vec<(String, u32, u64)>,
     /// Statements: identity, weight (Go blocks hold several statements) and hits.
     pub statements: Vec<(StmtKey, u32, u64)>,
+    /// JaCoCo's instructions per line (covered and total), for its headline number; a line that
+    /// several reports have keeps the report that covered most of it.
+    pub instructions: Vec<(u32, Counts)>,
     /// Totals of a summary-only report (Istanbul `coverage-summary.json`), which has no per-line
     /// data and cannot be merged line by line.
     pub summary: Option<Summary>,
@@ -179,9 +182,10 @@ pub struct Counts {
 }
 
 impl std::ops::AddAssign for Counts {
+    /// Adds saturating: counts read from a report (JaCoCo's `mi`/`ci`) can be anything.
     fn add_assign(&mut self, other: Counts) {
-        self.covered += other.covered;
-        self.total += other.total;
+        self.covered = self.covered.saturating_add(other.covered);
+        self.total = self.total.saturating_add(other.total);
     }
 }
 
@@ -205,8 +209,14 @@ impl FileCov {
         self.statements.push((key, weight, hits));
     }
 
-    /// Sorts and merges duplicate branches, functions and statements (hits add up; a function
-    /// keeps its smallest line, which drops LCOV's line-0 placeholders when a real line is known).
+    /// Records JaCoCo's instruction counts of a line.
+    pub fn instruction(&mut self, line: u32, counts: Counts) {
+        self.instructions.push((line, counts));
+    }
+
+    /// Sorts and merges duplicate branches, functions, statements and instruction lines (hits add
+    /// up; a function keeps its smallest line, which drops LCOV's line-0 placeholders when a real
+    /// line is known).
     pub fn normalize(&mut self) {
         fn merge_by<K: Ord + Clone, V>(items: &mut Vec<(K, V)>, join: impl Fn(&mut V, V)) {
             items.sort_by(|a, b| a.0.cmp(&b.0));
@@ -254,6 +264,11 @@ impl FileCov {
             .into_iter()
             .map(|(k, (w, h))| (k, w, h))
             .collect();
+        merge_by(&mut self.instructions, |a, b| {
+            if (b.covered, b.total) > (a.covered, a.total) {
+                *a = b;
+            }
+        });
     }
 
     /// Merges another file's data into this one.
@@ -262,6 +277,7 @@ impl FileCov {
         self.branches.extend(other.branches);
         self.functions.extend(other.functions);
         self.statements.extend(other.statements);
+        self.instructions.extend(other.instructions);
         self.summary = match (self.summary, other.summary) {
             (Some(a), Some(b)) => Some(Summary {
                 lines: best(a.lines, b.lines),
@@ -279,7 +295,8 @@ impl FileCov {
         let empty = self.lines.iter().next().is_none()
             && self.branches.is_empty()
             && self.functions.is_empty()
-            && self.statements.is_empty();
+            && self.statements.is_empty()
+            && self.instructions.is_empty();
         self.summary.filter(|_| empty)
     }
 
@@ -314,6 +331,15 @@ impl FileCov {
         }
         if let Some(s) = self.summary_only() {
             counts += s.functions;
+        }
+        counts
+    }
+
+    /// JaCoCo instruction counts (after [`FileCov::normalize`]).
+    pub fn instruction_counts(&self) -> Counts {
+        let mut counts = Counts::default();
+        for (_, c) in &self.instructions {
+            counts += *c;
         }
         counts
     }
