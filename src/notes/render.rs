@@ -220,10 +220,19 @@ fn short(sha: &str) -> &str {
 }
 
 fn cut(s: &str) -> String {
-    match s.char_indices().nth(MAX_SUBJECT_CHARS) {
+    let cut = match s.char_indices().nth(MAX_SUBJECT_CHARS) {
         Some((i, _)) => format!("{}…", &s[..i]),
         None => s.to_string(),
-    }
+    };
+    escape_html(&cut)
+}
+
+/// Commit text is data, not markup: GitHub renders raw HTML in release notes, so a subject such
+/// as `fix <script> handling` or `<img src=x>` must show as written, not become an element.
+fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 impl Notes {
@@ -264,7 +273,7 @@ impl Notes {
     fn item(&self, c: &CommitInfo, out: &mut String) {
         out.push_str("- ");
         if let Some(scope) = &c.scope {
-            let _ = write!(out, "**{scope}:** ");
+            let _ = write!(out, "**{}:** ", escape_html(scope));
         }
         let _ = writeln!(
             out,
@@ -383,6 +392,14 @@ mod tests {
         );
         assert_eq!(squash_pr("feat: x (#123)"), Some(123));
         assert_eq!(squash_pr("feat: x (#12a)"), None);
+    }
+
+    #[test]
+    fn html_in_commit_text_is_escaped() {
+        assert_eq!(
+            cut("fix <script>alert(1)</script> & <img src=x>"),
+            "fix &lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;img src=x&gt;"
+        );
     }
 
     #[test]
