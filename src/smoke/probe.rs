@@ -424,6 +424,29 @@ impl fmt::Display for TcpProbe {
     }
 }
 
+/// Resolves `host` with the system resolver, giving up after `timeout`: `getaddrinfo` has no
+/// timeout of its own, and a dead DNS server would otherwise hold an attempt for far longer than
+/// its budget. A lookup that times out finishes on its own thread and is dropped.
+fn resolve_within(host: &str, port: u16, timeout: Duration) -> Result<Vec<SocketAddr>, String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let name = host.to_string();
+    std::thread::spawn(move || {
+        let result = (name.as_str(), port)
+            .to_socket_addrs()
+            .map(|addrs| addrs.collect::<Vec<_>>());
+        // The receiver is gone when the lookup took too long; nothing is left to tell.
+        let _ = tx.send(result);
+    });
+    match rx.recv_timeout(timeout) {
+        Ok(Ok(addrs)) => Ok(addrs),
+        Ok(Err(e)) => Err(format!("cannot resolve {host}: {e}")),
+        Err(_) => Err(format!(
+            "resolving {host} took longer than {}",
+            crate::cli::human_duration(timeout)
+        )),
+    }
+}
+
 impl TcpProbe {
     /// One connection attempt to each address of the host, within `timeout` in all.
     pub fn attempt(&self, timeout: Duration) -> Seen {
@@ -433,9 +456,9 @@ impl TcpProbe {
                 .map(|&ip| SocketAddr::new(ip, self.port))
                 .collect()
         } else {
-            match (self.host.as_str(), self.port).to_socket_addrs() {
-                Ok(addrs) => addrs.collect(),
-                Err(e) => return Seen::fail(None, format!("cannot resolve {}: {e}", self.host)),
+            match resolve_within(&self.host, self.port, timeout) {
+                Ok(addrs) => addrs,
+                Err(message) => return Seen::fail(None, message),
             }
         };
         if addrs.is_empty() {
@@ -465,6 +488,23 @@ impl TcpProbe {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn bounded_resolution_answers_from_literals_and_the_hosts_file() {
+        // Only names that never reach a DNS server: tests talk to loopback alone.
+        assert_eq!(
+            resolve_within("127.0.0.1", 80, Duration::from_secs(5)),
+            Ok(vec![SocketAddr::from(([127, 0, 0, 1], 80))])
+        );
+        let local = resolve_within("localhost", 8080, Duration::from_secs(5)).unwrap();
+        assert!(
+            !local.is_empty()
+                && local
+                    .iter()
+                    .all(|a| a.ip().is_loopback() && a.port() == 8080),
+            "{local:?}"
+        );
+    }
 
     #[test]
     fn status_specs() {
