@@ -12,13 +12,22 @@ use crate::exit::{Exit, ToolError};
 use crate::gha::{Annotation, Gha, Level};
 use crate::output::{stdout_color, Style};
 
-/// The exit-status section appended to every tool's `--help`.
-pub const EXIT_STATUS_HELP: &str = "\
-Exit status:
+/// The exit-status section of every `--help`, as a literal so that [`after_help!`] can
+/// `concat!` it; [`EXIT_STATUS_HELP`] is the same text as a constant.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! exit_status_help {
+    () => {
+        "Exit status:
   0  success
   1  a check failed (gate, mismatch, health check)
   2  bad usage or bad input (unknown flag, unreadable or malformed file)
-  3  the environment failed (network, permissions, missing program)";
+  3  the environment failed (network, permissions, missing program)"
+    };
+}
+
+/// The exit-status section appended to every tool's `--help`.
+pub const EXIT_STATUS_HELP: &str = exit_status_help!();
 
 /// Builds a tool's `after_help` text from its examples, followed by the shared exit-status
 /// section.
@@ -29,11 +38,7 @@ macro_rules! after_help {
             "Examples:\n",
             $examples,
             "\n\n",
-            "Exit status:\n",
-            "  0  success\n",
-            "  1  a check failed (gate, mismatch, health check)\n",
-            "  2  bad usage or bad input (unknown flag, unreadable or malformed file)\n",
-            "  3  the environment failed (network, permissions, missing program)"
+            $crate::exit_status_help!()
         )
     };
 }
@@ -171,8 +176,10 @@ mod tests {
     }
 
     #[test]
-    fn exit_help_matches_the_macro() {
-        let text = after_help!("  x");
-        assert!(text.ends_with(EXIT_STATUS_HELP));
+    fn after_help_is_examples_then_exit_status() {
+        assert_eq!(
+            after_help!("  x"),
+            format!("Examples:\n  x\n\n{EXIT_STATUS_HELP}")
+        );
     }
 }

@@ -166,8 +166,9 @@ fn select_pattern(
     Ok(found)
 }
 
-/// The leading components of a pattern that contain no glob syntax.
-fn literal_prefix(pattern: &str) -> PathBuf {
+/// The directory a pattern's matches live under: its leading components without glob syntax
+/// (never the last component, which is the file part). Empty for `*.gz`.
+pub fn literal_prefix(pattern: &str) -> PathBuf {
     let mut prefix = PathBuf::new();
     let components: Vec<Component> = Path::new(pattern).components().collect();
     for (i, component) in components.iter().enumerate() {
