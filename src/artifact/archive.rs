@@ -391,9 +391,14 @@ impl<'a> Scanner<'a> {
                 EntryKind::Dir
             } else if file.is_symlink() {
                 let mut target = String::new();
-                let mut limited = (&mut file).take(4096);
-                if limited.read_to_string(&mut target).is_err() {
-                    target.clear();
+                if let Err(e) = (&mut file).take(4096).read_to_string(&mut target) {
+                    // Without its target the link cannot be checked for escaping the archive.
+                    self.entry(&name, EntryKind::Other, size, mode, &mut io::empty());
+                    self.findings.push(Finding::error(
+                        Check::Contents,
+                        format!("{name}: symbolic link whose target cannot be read: {e}"),
+                    ));
+                    continue;
                 }
                 EntryKind::Symlink(target)
             } else {
@@ -455,12 +460,11 @@ impl<'a> Scanner<'a> {
 fn common_top(paths: &[(String, bool)]) -> Option<String> {
     let mut top: Option<&str> = None;
     for (path, is_dir) in paths {
-        let (first, rest) = match path.split_once('/') {
-            Some((f, r)) => (f, r),
-            None if *is_dir => (path.as_str(), ""),
+        let first = match path.split_once('/') {
+            Some((first, _)) => first,
+            None if *is_dir => path.as_str(),
             None => return None,
         };
-        let _ = rest;
         match top {
             None => top = Some(first),
             Some(t) if t == first => {}
@@ -575,6 +579,39 @@ mod tests {
             vec![
                 "../escape: '..' component (path traversal); extracting it writes outside the target directory",
                 "link: symbolic link to '/etc/passwd' points outside the archive",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_zip_link_whose_target_cannot_be_read_is_reported() {
+        use std::io::Write;
+        let mut zipped = io::Cursor::new(Vec::new());
+        {
+            let mut w = zip::ZipWriter::new(&mut zipped);
+            let opts = zip::write::SimpleFileOptions::default();
+            w.add_symlink("app/link", "../../etc/passwd", opts).unwrap();
+            w.start_file("app/README.md", opts).unwrap();
+            w.write_all(b"hi").unwrap();
+            w.finish().unwrap();
+        }
+        // Damage the stored target: its checksum no longer matches, so reading it fails.
+        let mut bytes = zipped.into_inner();
+        let at = bytes.windows(6).position(|w| w == b"passwd").unwrap();
+        bytes[at] = b'P';
+        let expect = ArchExpect::default();
+        let mut s = Scanner::new(&expect);
+        assert_eq!(s.zip(io::Cursor::new(bytes)), Ok(2));
+        let messages: Vec<&str> = s.findings.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            vec!["app/link: symbolic link whose target cannot be read: Invalid checksum"]
+        );
+        assert_eq!(
+            s.paths,
+            vec![
+                ("app/link".to_string(), false),
+                ("app/README.md".to_string(), false)
             ]
         );
     }

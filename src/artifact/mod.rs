@@ -629,22 +629,26 @@ fn check_file(
             check_version: plan.on(Check::Version),
         };
         let (info, findings) = deb::check(&mut std::io::BufReader::new(file), &expect);
-        if plan.on(Check::Deb) {
-            report.findings.extend(findings);
-        } else {
-            report
-                .findings
-                .extend(findings.into_iter().filter(|f| f.check != Check::Deb));
-        }
+        // data.tar's entries are checked like an archive's: `--skip contents` applies to them too.
+        report
+            .findings
+            .extend(findings.into_iter().filter(|f| plan.on(f.check)));
         report.deb = Some(info);
         return Exit::Ok;
     }
     if let Some(kind) = archive::Kind::from_name(&name) {
-        check_archive(file, kind, exp, (&arch_expect, os), &name, plan, report);
-        return Exit::Ok;
+        return check_archive(file, kind, exp, (&arch_expect, os), &name, plan, report);
     }
     let mut magic = [0u8; 8];
-    let n = read_prefix(&mut file, &mut magic);
+    let n = match read_prefix(&mut file, &mut magic) {
+        Ok(n) => n,
+        Err(e) => {
+            report
+                .findings
+                .push(Finding::error(Check::Expect, format!("cannot read: {e}")));
+            return Exit::Usage;
+        }
+    };
     if !binary::looks_binary(&magic[..n]) {
         return Exit::Ok;
     }
@@ -684,17 +688,21 @@ fn check_file(
     Exit::Ok
 }
 
-fn read_prefix(file: &mut File, buf: &mut [u8]) -> usize {
+/// Fills `buf` from the start of `file` as far as the file goes; returns the bytes read.
+fn read_prefix(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
         match file.read(&mut buf[n..]) {
-            Ok(0) | Err(_) => break,
+            Ok(0) => break,
             Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
         }
     }
-    n
+    Ok(n)
 }
 
+/// Lists an archive as a stream and checks its entries; returns 2 when it cannot be read at all.
 fn check_archive(
     mut file: File,
     kind: archive::Kind,
@@ -703,9 +711,17 @@ fn check_archive(
     name: &str,
     plan: &Plan,
     report: &mut ArtifactReport,
-) {
+) -> Exit {
     let mut magic = [0u8; 512];
-    let n = read_prefix(&mut file, &mut magic);
+    let n = match read_prefix(&mut file, &mut magic) {
+        Ok(n) => n,
+        Err(e) => {
+            report
+                .findings
+                .push(Finding::error(Check::Expect, format!("cannot read: {e}")));
+            return Exit::Usage;
+        }
+    };
     if !archive::magic_matches(kind, &magic[..n]) {
         report.findings.push(Finding::error(
             Check::Contents,
@@ -714,7 +730,7 @@ fn check_archive(
                 kind.name()
             ),
         ));
-        return;
+        return Exit::Ok;
     }
     let mut scanner = archive::Scanner::new(arch_expect);
     scanner.os = os;
@@ -767,6 +783,7 @@ fn check_archive(
     report
         .findings
         .extend(findings.into_iter().filter(|f| plan.on(f.check)));
+    Exit::Ok
 }
 
 fn decompress_and_list(
@@ -862,6 +879,72 @@ mod tests {
             out.contains("1500 bytes, larger than the maximum 1024 bytes"),
             "{out}"
         );
+    }
+
+    /// A tar stream of `(name, content)` regular files; names are written into the header
+    /// as they are (`set_path` refuses `..`).
+    fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (name, content) in files {
+            let mut h = tar::Header::new_gnu();
+            h.as_old_mut().name[..name.len()].copy_from_slice(name.as_bytes());
+            h.set_size(content.len() as u64);
+            h.set_mode(0o644);
+            h.set_entry_type(tar::EntryType::Regular);
+            h.set_cksum();
+            b.append(&h, *content).unwrap();
+        }
+        b.into_inner().unwrap()
+    }
+
+    #[test]
+    fn skip_contents_covers_a_packages_data_tar() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hello_1.0_all.deb");
+        let control = tar_of(&[(
+            "./control",
+            b"Package: hello\nVersion: 1.0\nArchitecture: all\nMaintainer: a <a@b.c>\nDescription: hi\n",
+        )]);
+        let data = tar_of(&[("../escape", b"hi")]);
+        let mut ar = ar::Builder::new(std::fs::File::create(&path).unwrap());
+        for (name, content) in [
+            ("debian-binary", &b"2.0\n"[..]),
+            ("control.tar", &control[..]),
+            ("data.tar", &data[..]),
+        ] {
+            let header = ar::Header::new(name.as_bytes().to_vec(), content.len() as u64);
+            ar.append(&header, content).unwrap();
+        }
+        drop(ar);
+        let p = path.to_str().unwrap();
+        let (exit, out) = run_args(&[p]);
+        assert_eq!(exit, Exit::Failed, "{out}");
+        // The one finding, and nothing else.
+        let tail = format!(
+            "\n\nerror: {p}: [contents] data.tar: ../escape: '..' component (path traversal); \
+             extracting it writes outside the target directory\n\n\
+             artifact-check: 1 failed check(s) in 1 artifact(s)\n"
+        );
+        assert!(out.ends_with(&tail), "{out}");
+        let (exit, out) = run_args(&[p, "--skip", "contents"]);
+        assert_eq!(exit, Exit::Ok, "{out}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_read_error_is_not_an_empty_file() {
+        let dir = tempfile::tempdir().unwrap();
+        // Opening a directory succeeds on Unix; reading it fails (EISDIR).
+        let mut file = File::open(dir.path()).unwrap();
+        assert!(read_prefix(&mut file, &mut [0u8; 8]).is_err());
+        let f = dir.path().join("f");
+        std::fs::write(&f, "abc").unwrap();
+        let mut buf = [0u8; 8];
+        assert_eq!(
+            read_prefix(&mut File::open(&f).unwrap(), &mut buf).unwrap(),
+            3
+        );
+        assert_eq!(&buf[..3], b"abc");
     }
 
     #[test]
