@@ -25,7 +25,7 @@ while [[ $# -gt 0 ]]; do
     case "$1" in
         --full) full=1 ;;
         --runs) runs=${2:?--runs needs a number}; shift ;;
-        -h|--help) sed -n '2,16p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        -h|--help) sed -n '2,/^[^#]/{/^#/p}' "${BASH_SOURCE[0]}"; exit 0 ;;
         *) bail "unknown argument $1 (see --help)" ;;
     esac
     shift

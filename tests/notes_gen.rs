@@ -132,10 +132,23 @@ fn help_has_examples_and_exit_codes() {
 
 #[test]
 fn invalid_option_is_usage_error() {
-    let out = Command::new(BIN).arg("--no-such-flag").output().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = notes_gen(dir.path(), &["--no-such-flag"]);
     assert_eq!(out.status.code(), Some(2));
-    let out = Command::new(BIN).args(["--pre", "rc.1"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).starts_with("error: unexpected argument '--no-such-flag' found\n"),
+        "{}",
+        text(&out.stderr)
+    );
+    // The channel is checked before the repository is opened.
+    let out = notes_gen(dir.path(), &["--pre", "rc.1"]);
+    assert_eq!(
+        (out.status.code(), text(&out.stderr).as_str()),
+        (
+            Some(2),
+            "notes-gen: --pre \"rc.1\": a channel is letters, digits and `-` (e.g. rc, beta, alpha)\n"
+        )
+    );
 }
 
 #[test]
@@ -264,7 +277,10 @@ fn multicall_runs_notes_gen() {
         .args(["notes-gen", "--bump"])
         .output()
         .unwrap();
-    assert_eq!(text(&out.stdout), "1.3.0\n");
+    assert_eq!(
+        (out.status.code(), text(&out.stdout).as_str()),
+        (Some(0), "1.3.0\n")
+    );
 }
 
 #[test]

@@ -41,7 +41,7 @@ use algo::Algorithm;
 )]
 pub struct Args {
     /// Files, directories or glob patterns to hash; with --check, --lint or --merge, the
-    /// manifests to read (`-` is standard input for --check and --lint).
+    /// manifests to read (`-` is standard input).
     #[arg(value_name = "PATH|GLOB|MANIFEST")]
     pub paths: Vec<OsString>,
 

@@ -105,11 +105,6 @@ impl Tags {
             .map(|&i| &self.tags[i])
     }
 
-    /// Finds a release tag by name.
-    pub fn named(&self, name: &str) -> Option<&Tag> {
-        self.tags.iter().find(|t| t.name == name)
-    }
-
     /// The previous release of `to`: the highest semver tag reachable from `to`, older than the
     /// release, not on the release commit, and stable unless the release is a pre-release.
     /// Every tag looked at gets a line saying why it was or was not chosen.

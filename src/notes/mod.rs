@@ -444,20 +444,26 @@ fn contributors(walked: &[Walked]) -> Vec<Contributor> {
     out
 }
 
+/// Where the manifest's files are looked up for their sizes: `--artifacts-dir`, else the
+/// manifest's directory.
+fn artifacts_dir(args: &Args, manifest: &Path) -> PathBuf {
+    args.artifacts_dir.clone().unwrap_or_else(|| {
+        manifest
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+    })
+}
+
 fn downloads(args: &Args, tag: &str, web: Option<&str>) -> Result<Vec<Download>, Error> {
     let Some(manifest) = &args.checksums else {
         return Ok(Vec::new());
     };
-    let text = std::fs::read_to_string(manifest).map_err(|source| FileError::Read {
+    let bytes = std::fs::read(manifest).map_err(|source| FileError::Read {
         path: manifest.display().to_string(),
         source,
     })?;
-    let entries = sums::parse(&text, &manifest.display().to_string())?;
-    let dir = args.artifacts_dir.clone().unwrap_or_else(|| {
-        manifest
-            .parent()
-            .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
-    });
+    let entries = sums::parse(&bytes, &manifest.display().to_string())?;
+    let dir = artifacts_dir(args, manifest);
     Ok(entries
         .into_iter()
         .map(|e| {
@@ -483,7 +489,6 @@ fn downloads(args: &Args, tag: &str, web: Option<&str>) -> Result<Vec<Download>,
         .collect())
 }
 
-/// Places each commit in its section (breaking first, the configured ones, other changes last).
 /// The commits that cancel out: a `git revert` of a commit in the same range, and that commit.
 /// Neither belongs in the notes (nor in the version bump).
 fn cancelled(walked: &[Walked]) -> std::collections::HashSet<String> {
@@ -507,15 +512,20 @@ fn cancelled(walked: &[Walked]) -> std::collections::HashSet<String> {
     out
 }
 
+/// Places each commit in its section (breaking first, the configured ones, other changes last).
 fn sections(
     walked: &mut [Walked],
     config: &Config,
     conventional_only: bool,
     cancelled: &std::collections::HashSet<String>,
 ) -> Vec<SectionOut> {
-    let n = config.sections.len();
     // Slot 0: breaking; 1..=n: configured; n+1: other.
-    let mut slots: Vec<Vec<String>> = vec![Vec::new(); n + 2];
+    let titles: Vec<&String> = std::iter::once(&config.breaking_title)
+        .chain(config.sections.iter().map(|s| &s.title))
+        .chain(std::iter::once(&config.other_title))
+        .collect();
+    let other = titles.len() - 1;
+    let mut slots: Vec<Vec<String>> = vec![Vec::new(); titles.len()];
     for w in walked.iter_mut() {
         let info = &mut w.info;
         let slot = if cancelled.contains(&info.sha) {
@@ -523,32 +533,23 @@ fn sections(
         } else if info.breaking {
             Some(0)
         } else if let Some(ty) = &info.ty {
-            Some(config.section_of(ty).map_or(n + 1, |i| i + 1))
+            Some(config.section_of(ty).map_or(other, |i| i + 1))
         } else if conventional_only {
             None
         } else {
-            Some(n + 1)
+            Some(other)
         };
         if let Some(slot) = slot {
-            let title = match slot {
-                0 => &config.breaking_title,
-                s if s == n + 1 => &config.other_title,
-                s => &config.sections[s - 1].title,
-            };
-            info.section = Some(title.clone());
+            info.section = Some(titles[slot].clone());
             slots[slot].push(info.sha.clone());
         }
     }
     slots
         .into_iter()
-        .enumerate()
-        .filter(|(_, shas)| !shas.is_empty())
-        .map(|(i, commits)| SectionOut {
-            title: match i {
-                0 => config.breaking_title.clone(),
-                s if s == n + 1 => config.other_title.clone(),
-                s => config.sections[s - 1].title.clone(),
-            },
+        .zip(titles)
+        .filter(|(shas, _)| !shas.is_empty())
+        .map(|(commits, title)| SectionOut {
+            title: title.clone(),
             commits,
         })
         .collect()
@@ -856,6 +857,29 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
                 " (list them with --verbose)"
             }
         );
+    }
+
+    if let Some(manifest) = &args.checksums {
+        let missing: Vec<&str> = notes
+            .downloads
+            .iter()
+            .filter(|d| d.size.is_none())
+            .map(|d| d.file.as_str())
+            .collect();
+        if !missing.is_empty() {
+            let message = format!(
+                "{} of {} files listed in {} are not in {}, so the Downloads table has no size for them: {}; pass --artifacts-dir if they are elsewhere",
+                missing.len(),
+                notes.downloads.len(),
+                manifest.display(),
+                artifacts_dir(&args, manifest).display(),
+                missing.join(", ")
+            );
+            ctx.gha.annotate(
+                crate::gha::Level::Warning,
+                &crate::gha::Annotation::new(message).title("notes-gen"),
+            );
+        }
     }
 
     let mut notes_file: Option<PathBuf> = args.output.clone();

@@ -14,10 +14,11 @@ pub struct Entry {
     pub sha256: String,
 }
 
-/// Parses a manifest; `path` is only for messages. Blank lines and `#` comments are skipped; a
-/// malformed line, or a digest other than SHA-256, is an error naming the line.
-pub fn parse(text: &str, path: &str) -> Result<Vec<Entry>, Error> {
-    let parsed = manifest::parse(text.as_bytes());
+/// Parses a manifest's bytes; `path` is only for messages. Blank lines and `#` comments are
+/// skipped; a malformed line (including one that is not UTF-8), or a digest other than SHA-256,
+/// is an error naming the line.
+pub fn parse(bytes: &[u8], path: &str) -> Result<Vec<Entry>, Error> {
+    let parsed = manifest::parse(bytes);
     if let Some(bad) = parsed.malformed.first() {
         return Err(Error::Checksums {
             path: path.to_string(),
@@ -62,7 +63,7 @@ mod tests {
             "{H}  a.tar.gz\n{H} *b.zip\n\\{H}  c\\nd\\\\e\nSHA256 (f g) = {}\n\n# comment\n",
             H.to_uppercase()
         );
-        let files: Vec<String> = parse(&text, "SUMS")
+        let files: Vec<String> = parse(text.as_bytes(), "SUMS")
             .unwrap()
             .into_iter()
             .map(|e| {
@@ -75,11 +76,20 @@ mod tests {
 
     #[test]
     fn bad_lines_name_file_and_line() {
-        let err = parse(&format!("{H}  ok\nnot a line\n"), "dist/SHA256SUMS").unwrap_err();
+        let err = parse(
+            format!("{H}  ok\nnot a line\n").as_bytes(),
+            "dist/SHA256SUMS",
+        )
+        .unwrap_err();
         assert!(err.to_string().starts_with("dist/SHA256SUMS:2: "), "{err}");
         let sha512 = "0".repeat(128);
-        let err = parse(&format!("{sha512}  x\n"), "S").unwrap_err();
+        let err = parse(format!("{sha512}  x\n").as_bytes(), "S").unwrap_err();
         assert!(err.to_string().contains("a sha512 digest"), "{err}");
-        assert!(parse("é", "S").is_err());
+        let err = parse(b"\xff\n", "S").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "S:1: the line is not valid UTF-8; expected `<64 hex digits>  <file>` as written by `sha256sum` or `checksum`"
+        );
+        assert!(parse("é".as_bytes(), "S").is_err());
     }
 }
