@@ -125,7 +125,10 @@ fn help_has_examples_and_exit_codes() {
         text.contains("Examples:\n  sbom -o sbom.cdx.json"),
         "{text}"
     );
-    assert!(text.contains("Exit status:"), "{text}");
+    assert!(
+        text.trim_end().ends_with(relkit::cli::EXIT_STATUS_HELP),
+        "{text}"
+    );
 }
 
 #[test]
@@ -441,6 +444,7 @@ fn licence_bundle_from_cargo_registry_and_node_modules() {
         ],
         &[],
     );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(
         doc(&out.stdout)["missing_license_texts"],
         json!([
@@ -568,6 +572,83 @@ fn malformed_lockfiles_are_named_with_file_and_line() {
         "{}",
         stderr(&out)
     );
+    // A manifest beside the lockfile that does not parse is named, not silently ignored (it
+    // decides scopes and the project's name).
+    let krate = p.join("crate");
+    std::fs::create_dir(&krate).unwrap();
+    std::fs::copy(
+        fixtures().join("cargo/Cargo.lock"),
+        krate.join("Cargo.lock"),
+    )
+    .unwrap();
+    std::fs::write(
+        krate.join("Cargo.toml"),
+        "[package]\nname = \"x\"\nversion = \n",
+    )
+    .unwrap();
+    let out = sbom_in(p, &["crate"], &[]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).starts_with("sbom: crate/Cargo.toml:3: "),
+        "{}",
+        stderr(&out)
+    );
+    // A go.sum that exists but cannot be read is an error, not a module without checksums.
+    std::fs::remove_file(go.join("go.sum")).unwrap();
+    std::fs::create_dir(go.join("go.sum")).unwrap();
+    let out = sbom_in(p, &["go"], &[]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).starts_with("sbom: go/go.sum: cannot read: "),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn human_summary_goes_to_stdout_with_output_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("sbom.json");
+    let lic = tmp.path().join("LICENSES");
+    let out = sbom_in(
+        &fixtures().join("cargo"),
+        &[
+            "--cargo-home",
+            "../cargo-home",
+            "-o",
+            file.to_str().unwrap(),
+            "--licenses-dir",
+            lic.to_str().unwrap(),
+            "--deny",
+            "Unicode-3.0",
+        ],
+        &[],
+    );
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert_eq!(
+        String::from_utf8(out.stdout.clone()).unwrap(),
+        format!(
+            "sbom: 5 components (cargo 5) from 1 lockfile(s), CycloneDX 1.5 → {}\n\n\
+             lockfile    kind        components\n\
+             Cargo.lock  Cargo.lock           5\n\n\
+             licence                              components\n\
+             (MIT OR Apache-2.0) AND Unicode-3.0           1\n\
+             MIT OR Apache-2.0                             2\n\
+             Unlicense OR MIT                              1\n\
+             Zlib OR Apache-2.0 OR MIT                     1\n\
+             licence texts: 5 written, 0 not found locally\n\
+             licence policy: 1 violation(s)\n",
+            file.display()
+        )
+    );
+    assert_eq!(
+        stderr(&out),
+        "sbom: pkg:cargo/unicode-normalization@0.1.26: licence (MIT OR Apache-2.0) AND Unicode-3.0 — not allowed: Unicode-3.0\n"
+    );
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        expected("cargo").into_bytes()
+    );
 }
 
 #[test]
@@ -606,8 +687,18 @@ fn unknown_lockfile_types_are_listed_as_skipped() {
 
 #[test]
 fn usage_and_environment_errors() {
-    assert_eq!(code(&sbom(&["cargo", "--json"])), 2);
-    assert_eq!(code(&sbom(&["no-such-dir"])), 2);
+    let out = sbom(&["cargo", "--json"]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(
+        stderr(&out),
+        "sbom: --json prints a summary on stdout, so the SBOM needs -o FILE\n"
+    );
+    let out = sbom(&["no-such-dir"]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(
+        stderr(&out),
+        "sbom: no-such-dir: no such file or directory\n"
+    );
     let out = sbom(&["cargo", "-o", "/proc/sbom.json"]);
     assert_eq!(code(&out), 3, "{}", stderr(&out));
 }
@@ -679,7 +770,8 @@ fn cargo_licences_from_downloaded_crate_archives_when_sources_are_gone() {
     );
     // The bundle from the archive equals the one from the unpacked sources.
     let from_src = tmp.path().join("FROM-SRC");
-    cargo_bundle("../cargo-home", &from_src, &tmp.path().join("t.json"));
+    let out = cargo_bundle("../cargo-home", &from_src, &tmp.path().join("t.json"));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
     for f in ["cargo-hex-0.4.3.txt", "cargo-itoa-1.0.18.txt"] {
         assert_eq!(
             std::fs::read_to_string(lic.join(f)).unwrap(),

@@ -9,7 +9,8 @@ use serde::Deserialize;
 
 use super::licenses;
 use super::model::{
-    propagate_scopes, Component, Ecosystem, Hash, HashAlg, Inventory, Malformed, Scope,
+    propagate_scopes, read_toml_manifest, Component, Ecosystem, Hash, HashAlg, Inventory,
+    Malformed, Scope,
 };
 use super::purl;
 
@@ -179,20 +180,14 @@ fn declared_kinds(manifest: &Manifest) -> HashMap<String, Scope> {
     kinds
 }
 
-/// Reads a manifest; a missing or unreadable one gives `None` (the lockfile alone still works).
-fn read_manifest(path: &Path) -> Option<Manifest> {
-    let text = std::fs::read_to_string(path).ok()?;
-    toml::from_str(&text).ok()
-}
-
 /// The workspace's manifests by package name: the root manifest and each `members` entry
 /// (a trailing `/*` is expanded one level, as most workspaces write it).
 fn workspace_manifests(
     dir: &Path,
     root: Option<&Manifest>,
-) -> HashMap<String, (PathBuf, Manifest)> {
+) -> Result<HashMap<String, (PathBuf, Manifest)>, Malformed> {
     let mut found = HashMap::new();
-    let Some(root) = root else { return found };
+    let Some(root) = root else { return Ok(found) };
     let mut dirs: Vec<PathBuf> = Vec::new();
     if let Some(ws) = &root.workspace {
         for m in &ws.members {
@@ -209,13 +204,13 @@ fn workspace_manifests(
         }
     }
     for d in dirs {
-        if let Some(m) = read_manifest(&d.join("Cargo.toml")) {
+        if let Some(m) = read_toml_manifest::<Manifest>(&d.join("Cargo.toml"))? {
             if let Some(name) = m.package.as_ref().and_then(|p| p.name.clone()) {
                 found.insert(name, (d, m));
             }
         }
     }
-    found
+    Ok(found)
 }
 
 /// The `registry/KIND/*` directories of a cargo home (`src`: unpacked sources, `cache`: the
@@ -234,8 +229,8 @@ fn registry_dirs(cargo_home: &Path, kind: &str) -> Vec<PathBuf> {
 pub fn parse(path: &Path, text: &str, cargo_home: Option<&Path>) -> Result<Inventory, Malformed> {
     let lock: Lock = toml::from_str(text).map_err(|e| Malformed::toml(text, &e))?;
     let dir = path.parent().unwrap_or(Path::new("."));
-    let root_manifest = read_manifest(&dir.join("Cargo.toml"));
-    let mut members = workspace_manifests(dir, root_manifest.as_ref());
+    let root_manifest: Option<Manifest> = read_toml_manifest(&dir.join("Cargo.toml"))?;
+    let mut members = workspace_manifests(dir, root_manifest.as_ref())?;
     let root_pkg = root_manifest.as_ref().and_then(|m| m.package.as_ref());
     let root_name = root_pkg.and_then(|p| p.name.clone());
     let root_version = root_pkg

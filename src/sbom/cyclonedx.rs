@@ -203,7 +203,8 @@ fn component(c: &Component) -> CdxComponent<'_> {
 /// Renders the document: pretty JSON with a final newline. The serialNumber is a UUID (version
 /// 5, in the relkit namespace) of the SHA-256 of the document rendered without it, so equal
 /// inputs and timestamps give byte-identical output and different ones a different serial.
-pub fn render(input: &BomInput) -> Result<Vec<u8>, serde_json::Error> {
+/// Returns the document and its serialNumber (`urn:uuid:…`).
+pub fn render(input: &BomInput) -> Result<(Vec<u8>, String), serde_json::Error> {
     let mut components: Vec<&Component> = input.components.iter().collect();
     components.sort_by(|a, b| a.purl.cmp(&b.purl));
     let known: BTreeSet<&str> = components.iter().map(|c| c.purl.as_str()).collect();
@@ -269,17 +270,18 @@ pub fn render(input: &BomInput) -> Result<Vec<u8>, serde_json::Error> {
     };
     let unsigned = serde_json::to_vec(&bom)?;
     let digest = Sha256::digest(&unsigned);
-    bom.serial_number = Some(format!(
+    let serial = format!(
         "urn:uuid:{}",
         uuid::Uuid::new_v5(&RELKIT_NAMESPACE, &digest)
-    ));
+    );
+    bom.serial_number = Some(serial.clone());
     let mut out = serde_json::to_vec_pretty(&bom)?;
     out.push(b'\n');
-    Ok(out)
+    Ok((out, serial))
 }
 
-/// The UUID namespace of relkit sbom serial numbers: the version 5 UUID of the URL
-/// `https://github.com/relkit/relkit/sbom` in the standard URL namespace.
+/// The UUID namespace of relkit sbom serial numbers: a fixed arbitrary value (not derived from
+/// any name). Changing it changes every serial number sbom has ever written for the same input.
 const RELKIT_NAMESPACE: uuid::Uuid = uuid::Uuid::from_bytes([
     0x6b, 0x1e, 0x52, 0x0e, 0x3c, 0x2a, 0x5b, 0x8f, 0x9d, 0x47, 0x0a, 0x51, 0x7c, 0x3e, 0x21, 0x90,
 ]);
@@ -333,8 +335,8 @@ mod tests {
             spec: SpecVersion::V1_5,
             timestamp: "2024-01-01T00:00:00Z".into(),
         };
-        let one = render(&input).unwrap();
-        assert_eq!(one, render(&input).unwrap());
+        let (one, serial) = render(&input).unwrap();
+        assert_eq!(one, render(&input).unwrap().0);
         let doc: serde_json::Value = serde_json::from_slice(&one).unwrap();
         assert_eq!(doc["components"][0]["name"], "a");
         assert_eq!(doc["components"][0]["group"], "@s");
@@ -347,15 +349,13 @@ mod tests {
             doc["dependencies"][1]["dependsOn"],
             serde_json::json!(["pkg:npm/b@2.0.0"])
         );
-        assert!(doc["serialNumber"]
-            .as_str()
-            .unwrap()
-            .starts_with("urn:uuid:"));
+        assert_eq!(doc["serialNumber"], serial.as_str());
+        assert!(serial.starts_with("urn:uuid:"), "{serial}");
         let later = BomInput {
             timestamp: "2024-01-02T00:00:00Z".into(),
             ..input
         };
-        let doc2: serde_json::Value = serde_json::from_slice(&render(&later).unwrap()).unwrap();
+        let doc2: serde_json::Value = serde_json::from_slice(&render(&later).unwrap().0).unwrap();
         assert_ne!(doc["serialNumber"], doc2["serialNumber"]);
     }
 }

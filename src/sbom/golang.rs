@@ -52,8 +52,7 @@ fn parse_go_mod(text: &str) -> Result<GoMod, Malformed> {
             continue;
         }
         let (verb, args): (String, &[String]) = match &block {
-            Some(b) if toks[0] == ")" => {
-                let _ = b;
+            Some(_) if toks[0] == ")" => {
                 block = None;
                 continue;
             }
@@ -141,12 +140,14 @@ fn escape_module_path(path: &str) -> String {
     out
 }
 
-/// The result of reading a `go.mod`: the inventory, or a problem in go.mod or go.sum.
+/// Why a `go.mod` and the `go.sum` beside it could not be read.
 pub enum GoError {
     /// `go.mod` is malformed.
     GoMod(Malformed),
     /// `go.sum` (beside it) is malformed.
     GoSum(PathBuf, Malformed),
+    /// `go.sum` (beside it) exists but cannot be read.
+    ReadGoSum(PathBuf, std::io::Error),
 }
 
 /// Parses `go.mod` at `path` (text given) with the `go.sum` beside it and, when given, the module
@@ -156,7 +157,9 @@ pub fn parse(path: &Path, text: &str, modcache: Option<&Path>) -> Result<Invento
     let sum_path = path.with_file_name("go.sum");
     let sums = match std::fs::read_to_string(&sum_path) {
         Ok(t) => parse_go_sum(&t).map_err(|e| GoError::GoSum(sum_path.clone(), e))?,
-        Err(_) => HashMap::new(),
+        // A module without dependencies has no go.sum; any other failure is the user's to hear.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => HashMap::new(),
+        Err(e) => return Err(GoError::ReadGoSum(sum_path, e)),
     };
     let mut inv = Inventory::default();
     for r in &m.requires {

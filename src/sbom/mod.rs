@@ -321,7 +321,7 @@ fn discover(paths: &[OsString]) -> Result<(Vec<Source>, SkippedList), Error> {
 
 fn malformed(path: &Path, m: Malformed) -> Error {
     Error::Malformed {
-        path: path.display().to_string(),
+        path: m.file.as_deref().unwrap_or(path).display().to_string(),
         line: m.line,
         reason: m.reason,
     }
@@ -355,6 +355,10 @@ fn parse_source(source: &Source, args: &Args) -> Result<Inventory, Error> {
             golang::parse(p, &read(p)?, args.gomodcache.as_deref()).map_err(|e| match e {
                 golang::GoError::GoMod(e) => malformed(p, e),
                 golang::GoError::GoSum(sum, e) => malformed(&sum, e),
+                golang::GoError::ReadGoSum(sum, source) => Error::File(FileError::Read {
+                    path: sum.display().to_string(),
+                    source,
+                }),
             })?
         }
     })
@@ -629,7 +633,7 @@ pub fn run(mut args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
     }
     let components: Vec<Component> = by_purl.into_values().collect();
 
-    let bytes = cyclonedx::render(&BomInput {
+    let (bytes, serial) = cyclonedx::render(&BomInput {
         root: &root,
         components: &components,
         edges: &edges,
@@ -637,10 +641,6 @@ pub fn run(mut args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
         spec: args.spec_version,
         timestamp: timestamp()?,
     })?;
-    let serial = serde_json::from_slice::<serde_json::Value>(&bytes)
-        .ok()
-        .and_then(|v| v["serialNumber"].as_str().map(str::to_string))
-        .unwrap_or_default();
     match &args.output {
         Some(path) => {
             // `-o dist/SBOM.json` before anything else made `dist/`: create it.

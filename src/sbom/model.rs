@@ -282,6 +282,8 @@ mod tests {
 /// Why a lockfile could not be read, with the 1-based line when the format tells it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Malformed {
+    /// The file at fault when it is not the lockfile itself (the manifest beside it).
+    pub file: Option<PathBuf>,
     /// The line, when known.
     pub line: Option<usize>,
     /// What is wrong.
@@ -292,6 +294,7 @@ impl Malformed {
     /// A problem at a known line.
     pub fn at(line: usize, reason: impl Into<String>) -> Self {
         Malformed {
+            file: None,
             line: Some(line),
             reason: reason.into(),
         }
@@ -300,6 +303,7 @@ impl Malformed {
     /// A problem with the file as a whole.
     pub fn whole(reason: impl Into<String>) -> Self {
         Malformed {
+            file: None,
             line: None,
             reason: reason.into(),
         }
@@ -315,7 +319,11 @@ impl Malformed {
             .next()
             .unwrap_or("invalid TOML")
             .to_string();
-        Malformed { line, reason }
+        Malformed {
+            file: None,
+            line,
+            reason,
+        }
     }
 
     /// A JSON syntax or shape error.
@@ -324,10 +332,33 @@ impl Malformed {
         // serde_json appends " at line L column C"; the line goes into the location instead.
         let reason = msg.split(" at line ").next().unwrap_or(&msg).to_string();
         Malformed {
+            file: None,
             line: Some(err.line().max(1)),
             reason,
         }
     }
+
+    /// The same problem, in `file` rather than in the lockfile being parsed.
+    pub fn in_file(mut self, file: &std::path::Path) -> Self {
+        self.file = Some(file.to_path_buf());
+        self
+    }
+}
+
+/// Reads a TOML manifest that sits beside a lockfile. A missing one is `None` (the lockfile
+/// alone still works); one that exists but cannot be read or parsed is an error naming it, since
+/// without it scopes and the project's name would silently be wrong.
+pub fn read_toml_manifest<T: serde::de::DeserializeOwned>(
+    path: &std::path::Path,
+) -> Result<Option<T>, Malformed> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Malformed::whole(format!("cannot read: {e}")).in_file(path)),
+    };
+    toml::from_str(&text)
+        .map(Some)
+        .map_err(|e| Malformed::toml(&text, &e).in_file(path))
 }
 
 /// The 1-based line holding byte `offset` of `text`.

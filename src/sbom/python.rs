@@ -9,7 +9,8 @@ use serde::Deserialize;
 
 use super::licenses;
 use super::model::{
-    propagate_scopes, Component, Ecosystem, Hash, Inventory, License, Malformed, Scope,
+    propagate_scopes, read_toml_manifest, Component, Ecosystem, Hash, Inventory, License,
+    Malformed, Scope,
 };
 use super::purl::{self, pep503};
 
@@ -237,7 +238,7 @@ pub fn parse_poetry(path: &Path, text: &str) -> Result<Inventory, Malformed> {
         }
         inv.components.push(c);
     }
-    let project = read_pyproject(path);
+    let project = read_pyproject(path)?;
     inv.direct = project
         .deps
         .iter()
@@ -255,13 +256,10 @@ struct Project {
     deps: Vec<String>,
 }
 
-fn read_pyproject(lock_path: &Path) -> Project {
+fn read_pyproject(lock_path: &Path) -> Result<Project, Malformed> {
     let dir = lock_path.parent().unwrap_or(Path::new("."));
-    let Some(doc) = std::fs::read_to_string(dir.join("pyproject.toml"))
-        .ok()
-        .and_then(|t| toml::from_str::<toml::Table>(&t).ok())
-    else {
-        return Project::default();
+    let Some(doc) = read_toml_manifest::<toml::Table>(&dir.join("pyproject.toml"))? else {
+        return Ok(Project::default());
     };
     let project = doc.get("project");
     let poetry = doc.get("tool").and_then(|t| t.get("poetry"));
@@ -310,10 +308,10 @@ fn read_pyproject(lock_path: &Path) -> Project {
             deps.extend(t.keys().filter(|k| *k != "python").cloned());
         }
     }
-    Project {
+    Ok(Project {
         root: field("name").map(|n| (n, field("version"))),
         deps,
-    }
+    })
 }
 
 #[derive(Deserialize)]
