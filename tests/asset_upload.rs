@@ -371,6 +371,12 @@ fn every_fault_recovers_and_uploads_each_asset_once() {
         } else {
             2
         };
+        // The fault really happened and was recovered from, not skipped.
+        let recovered = if matches!(fault, Fault::AlreadyExists) {
+            "the release was created meanwhile"
+        } else {
+            "retrying in"
+        };
         server.inject(method, path, fault, times);
         let out = run(
             &server,
@@ -378,12 +384,8 @@ fn every_fault_recovers_and_uploads_each_asset_once() {
             &["--tag", "v1", "--timeout", "1s", "dist/"],
         );
         assert_eq!(out.status.code(), Some(0), "{what}: {}", text(&out));
-        // The fault really happened and was recovered from, not skipped.
         let log = text(&out);
-        assert!(
-            log.contains("retrying in") || log.contains("the release was created meanwhile"),
-            "{what}: {log}"
-        );
+        assert!(log.contains(recovered), "{what}: {log}");
         assert!(server.state().faults.iter().all(|f| f.times == 0), "{what}");
         assert_eq!(stored(&server), expected(dir.path()), "{what}");
         let counts = server.state().completed_uploads.clone();
@@ -391,6 +393,39 @@ fn every_fault_recovers_and_uploads_each_asset_once() {
             assert_eq!(counts.get(&name), Some(&1), "{what}: {name}: {counts:?}");
         }
     }
+}
+
+#[test]
+fn an_upload_failing_past_the_retries_is_reported_once_and_nothing_is_published() {
+    let server = Server::start(Config::default());
+    let dir = workspace();
+    server.inject(Some(Method::POST), "/api/uploads/", Fault::Status(500), 2);
+    let out = run(
+        &server,
+        dir.path(),
+        &["--tag", "v1", "--retries", "1", "dist/SHA256SUMS"],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr).replace(&server.addr.to_string(), "HOST");
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    let rel = server.releases()[0].id;
+    let (head, tail) = errors[0]
+        .split_once(" in ")
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert_eq!(
+        (errors.len(), head, tail.split_once(": ").map(|t| t.1)),
+        (
+            1,
+            format!("error: POST http://HOST/api/uploads/repos/octo-org/tool/releases/{rel}/assets{{?name,label}} (SHA256SUMS): gave up after 2 attempts").as_str(),
+            Some("HTTP 500: Server Error; re-run the job (finished assets are skipped)")
+        ),
+        "{stderr}"
+    );
+    assert!(
+        server.releases()[0].draft,
+        "a release missing an asset stays a draft"
+    );
+    assert!(server.releases()[0].assets.is_empty());
 }
 
 #[test]
@@ -513,6 +548,31 @@ fn unsafe_names_duplicates_and_empty_globs_are_refused() {
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("dist/*.deb: the pattern matched no files")
     );
+}
+
+#[test]
+fn a_second_label_for_one_asset_is_refused() {
+    let server = Server::start(Config::default());
+    let dir = workspace();
+    let out = run(
+        &server,
+        dir.path(),
+        &[
+            "--tag",
+            "v1",
+            "--label",
+            "SHA256SUMS=Checksums",
+            "--label",
+            "SHA256SUMS=Sums",
+            "dist/",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "asset-upload: --label 'SHA256SUMS=Sums': 'SHA256SUMS' already has a label; give one --label per asset\n"
+    );
+    assert!(server.requests().is_empty());
 }
 
 #[test]

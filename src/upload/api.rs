@@ -120,6 +120,14 @@ pub enum ApiError {
         /// Why.
         source: std::io::Error,
     },
+    /// The upload task of a file stopped without a result (a panic: a bug in asset-upload).
+    #[error("{path}: the upload stopped unexpectedly ({reason}); re-run the job and report this as a bug")]
+    Aborted {
+        /// The file.
+        path: String,
+        /// What the runtime said.
+        reason: String,
+    },
     /// The client could not be set up (bad API URL).
     #[error("{url}: cannot use this API URL: {reason}; pass --api-url like https://api.github.com or https://HOST/api/v3")]
     Setup {

@@ -10,18 +10,18 @@ use std::task::{Context, Poll};
 
 use bytes::{BufMut, Bytes, BytesMut};
 use http_body::{Body, Frame, SizeHint};
-use sha2::{Digest, Sha256};
+
+use crate::checksum::algo::{Algorithm, Hasher};
 
 /// Bytes read per chunk. Large enough for loopback speed, small enough that a few concurrent
 /// uploads stay far below the memory budget.
 const CHUNK: usize = 256 * 1024;
 
 /// What an upload body reports while and after it is sent.
-#[derive(Debug, Default)]
 pub struct Tally {
     /// Bytes handed to the connection so far.
     pub sent: AtomicU64,
-    hasher: Mutex<Option<Sha256>>,
+    hasher: Mutex<Option<Hasher>>,
 }
 
 impl Tally {
@@ -29,14 +29,14 @@ impl Tally {
     pub fn new() -> Arc<Self> {
         Arc::new(Tally {
             sent: AtomicU64::new(0),
-            hasher: Mutex::new(Some(Sha256::new())),
+            hasher: Mutex::new(Some(Algorithm::Sha256.hasher())),
         })
     }
 
     /// The SHA-256 of everything sent, as `sha256:<hex>`; `None` if taken already or poisoned.
     pub fn digest(&self) -> Option<String> {
         let hasher = self.hasher.lock().ok()?.take()?;
-        Some(format!("sha256:{}", super::plan::hex(&hasher.finalize())))
+        Some(format!("sha256:{}", hasher.finish_hex()))
     }
 
     fn add(&self, chunk: &[u8]) {
@@ -141,7 +141,7 @@ mod tests {
         assert_eq!(tally.sent.load(Ordering::Relaxed), data.len() as u64);
         assert_eq!(
             tally.digest().unwrap(),
-            super::super::plan::file_digest(&path).unwrap()
+            super::super::plan::file_digest(&path, &mut [0u8; 4096]).unwrap()
         );
     }
 

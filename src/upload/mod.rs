@@ -19,6 +19,8 @@ use serde::Serialize;
 use self::api::{ApiError, Attempt, Client, RetryPolicy};
 use self::plan::{Action, Decision, ExistingAsset, LocalFile, OnExisting};
 use self::progress::{Progress, Tracker};
+use crate::checksum::algo::hex;
+use crate::checksum::hash::{self, parallel_map};
 use crate::cli::{parse_duration, Ctx, OutputArgs};
 use crate::exit::{Exit, FileError, ToolError};
 use crate::gha::{Annotation, Level};
@@ -313,8 +315,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
         release: None,
         assets: files.iter().map(planned).collect(),
     };
-    let originals: Vec<String> = files.iter().map(original_name).collect();
-    let refused = plan::local_refusals(&files, &originals);
+    let refused = plan::local_refusals(&files);
     if !refused.is_empty() {
         // Refused before any request: nothing is uploaded when one file cannot be.
         for (i, reason) in &refused {
@@ -440,7 +441,11 @@ async fn upload(
         &release,
         false,
     ));
-    let outcomes = upload_all(args, ctx, &client, &release, &files, &decisions).await;
+    let progress = Progress::detect(ctx.gha.is_actions());
+    let outcomes = upload_all(
+        args, progress, &client, &release, &files, &decisions, &existing,
+    )
+    .await;
     for (i, outcome) in outcomes.into_iter().enumerate() {
         let entry = &mut report.assets[i];
         match outcome {
@@ -517,7 +522,15 @@ async fn verify_release(
 }
 
 fn read_token(env: &str, dry_run: bool) -> Result<Option<String>, Error> {
-    let value = std::env::var(env).unwrap_or_default();
+    let value = match std::env::var(env) {
+        Ok(value) => value,
+        Err(std::env::VarError::NotPresent) => String::new(),
+        Err(std::env::VarError::NotUnicode(_)) => {
+            return Err(Error::BadToken {
+                env: env.to_string(),
+            })
+        }
+    };
     let token = value.trim();
     if token.is_empty() {
         if dry_run {
@@ -544,13 +557,6 @@ fn valid_repo(repo: &str) -> bool {
     matches!(repo.split_once('/'), Some((owner, name)) if ok(owner) && ok(name))
 }
 
-fn original_name(file: &LocalFile) -> String {
-    file.path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
-}
-
 fn local_files(args: &Args) -> Result<Vec<LocalFile>, Error> {
     let selection = select(&args.paths, &SelectOptions::default())?;
     for (path, why) in &selection.skipped {
@@ -560,7 +566,12 @@ fn local_files(args: &Args) -> Result<Vec<LocalFile>, Error> {
     for value in &args.labels {
         match value.split_once('=') {
             Some((name, label)) if !name.is_empty() => {
-                labels.insert(name.to_string(), label.to_string());
+                if labels.insert(name.to_string(), label.to_string()).is_some() {
+                    return Err(Error::Label {
+                        value: value.clone(),
+                        reason: format!("'{name}' already has a label; give one --label per asset"),
+                    });
+                }
             }
             _ => {
                 return Err(Error::Label {
@@ -623,23 +634,23 @@ async fn decide_all(
     existing: &[ExistingAsset],
     policy: OnExisting,
 ) -> Vec<Decision> {
-    let mut decisions = Vec::with_capacity(files.len());
-    for file in files {
-        let current = existing.iter().find(|a| a.name == file.name).cloned();
-        let file = file.clone();
-        // Hashing a big file is blocking work; keep it off the async workers.
-        let decision = tokio::task::spawn_blocking(move || {
-            plan::decide(&file, current.as_ref(), policy, || {
-                plan::file_digest(&file.path)
-            })
+    let (files, existing) = (files.to_vec(), existing.to_vec());
+    let count = files.len();
+    // Hashing big files is blocking work: it runs on every core, off the async workers.
+    let decided = tokio::task::spawn_blocking(move || {
+        parallel_map(&files, |file, buf| {
+            let current = existing.iter().find(|a| a.name == file.name);
+            plan::decide(file, current, policy, || plan::file_digest(&file.path, buf))
         })
-        .await;
-        decisions.push(decision.unwrap_or_else(|e| Decision {
+    })
+    .await;
+    decided.unwrap_or_else(|e| {
+        let refuse = Decision {
             action: Action::Refuse,
             reason: format!("internal error while planning: {e}"),
-        }));
-    }
-    decisions
+        };
+        vec![refuse; count]
+    })
 }
 
 fn encode_segment(segment: &str) -> String {
@@ -744,19 +755,16 @@ async fn create_release(
 /// one entry per file: `None` when nothing was to be done.
 async fn upload_all(
     args: &Args,
-    ctx: &mut Ctx<'_>,
+    progress: Progress,
     client: &Arc<Client>,
     release: &Release,
     files: &[LocalFile],
     decisions: &[Decision],
+    existing: &[ExistingAsset],
 ) -> Vec<Option<Result<Asset, ApiError>>> {
-    let progress = Progress::detect(ctx.gha.is_actions());
     let limit = Arc::new(tokio::sync::Semaphore::new(usize::from(args.concurrency)));
     let mut tasks = tokio::task::JoinSet::new();
-    let existing: Vec<ExistingAsset> = match client.assets(release.id.0).await {
-        Ok(assets) => assets.iter().map(api::existing).collect(),
-        Err(_) => Vec::new(),
-    };
+    let mut index = HashMap::new();
     for (i, (file, decision)) in files.iter().zip(decisions).enumerate() {
         if decision.action == Action::Skip {
             continue;
@@ -770,7 +778,7 @@ async fn upload_all(
             old: existing.iter().find(|a| a.name == file.name).cloned(),
         };
         let (limit, progress) = (limit.clone(), progress.clone());
-        tasks.spawn(async move {
+        let task = tasks.spawn(async move {
             let _permit = limit.acquire_owned().await;
             let tracker = progress.start(&job.file.name, job.file.size);
             let result = job.run(&tracker).await;
@@ -778,18 +786,27 @@ async fn upload_all(
                 Ok(_) => "done",
                 Err(_) => "FAILED",
             });
-            (i, result)
+            result
         });
+        index.insert(task.id(), i);
     }
+    // Failures are annotated once, by `finish`, with the rest of the report.
     let mut outcomes: Vec<Option<Result<Asset, ApiError>>> = files.iter().map(|_| None).collect();
-    while let Some(joined) = tasks.join_next().await {
-        if let Ok((i, result)) = joined {
-            if let Err(e) = &result {
-                ctx.gha.annotate(
-                    Level::Error,
-                    &Annotation::new(e.to_string()).title("asset-upload"),
-                );
+    while let Some(joined) = tasks.join_next_with_id().await {
+        let (id, result) = match joined {
+            Ok(done) => done,
+            Err(e) => {
+                let path = index
+                    .get(&e.id())
+                    .map_or("", |&i| files[i].display.as_str());
+                let aborted = ApiError::Aborted {
+                    path: path.to_string(),
+                    reason: e.to_string(),
+                };
+                (e.id(), Err(aborted))
             }
+        };
+        if let Some(&i) = index.get(&id) {
             outcomes[i] = Some(result);
         }
     }
@@ -844,18 +861,28 @@ impl Job {
         }
     }
 
-    async fn adopt(&self, name: &str, url: String, tracker: &Tracker) -> Result<Asset, ApiError> {
+    /// The file's `sha256:` digest, hashed off the async workers.
+    async fn local_digest(&self) -> Result<String, ApiError> {
         let path = self.file.path.clone();
-        let local = tokio::task::spawn_blocking(move || plan::file_digest(&path))
-            .await
-            .ok()
-            .and_then(Result::ok);
+        let hashed = tokio::task::spawn_blocking(move || {
+            plan::file_digest(&path, &mut vec![0u8; hash::BUF_SIZE])
+        })
+        .await
+        .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())));
+        hashed.map_err(|source| ApiError::File {
+            path: self.file.display.clone(),
+            source,
+        })
+    }
+
+    async fn adopt(&self, name: &str, url: String, tracker: &Tracker) -> Result<Asset, ApiError> {
+        let local = self.local_digest().await?;
         for attempt in 0..8 {
             let assets = self.client.assets(self.release_id).await?;
             match assets.into_iter().find(|a| a.name == name) {
                 None => return self.upload_retrying(name, tracker).await,
                 Some(a) if a.state == "uploaded" => {
-                    return match api::verify(&a, self.file.size, local.as_deref()) {
+                    return match api::verify(&a, self.file.size, Some(&local)) {
                         Ok(()) => Ok(a),
                         Err(_) => Err(ApiError::AssetExists {
                             url,
@@ -898,12 +925,8 @@ impl Job {
             return Ok(None);
         };
         if left.state == "uploaded" {
-            let path = self.file.path.clone();
-            let digest = tokio::task::spawn_blocking(move || plan::file_digest(&path))
-                .await
-                .ok()
-                .and_then(Result::ok);
-            if digest.is_some() && api::verify(&left, self.file.size, digest.as_deref()).is_ok() {
+            let digest = self.local_digest().await?;
+            if api::verify(&left, self.file.size, Some(&digest)).is_ok() {
                 return Ok(Some(left));
             }
         }
@@ -916,10 +939,17 @@ impl Job {
     }
 }
 
+/// Eight random hex digits for a temporary asset name.
 fn random_hex() -> String {
     let mut bytes = [0u8; 4];
-    let _ = getrandom::fill(&mut bytes);
-    plan::hex(&bytes)
+    if getrandom::fill(&mut bytes).is_err() {
+        // The name only has to differ between jobs replacing the same asset at once.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        bytes = (nanos ^ std::process::id()).to_le_bytes();
+    }
+    hex(&bytes)
 }
 
 /// Prints the report (text or JSON), the job summary and the step outputs.

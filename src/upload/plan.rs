@@ -3,11 +3,12 @@
 //! release already has.
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
+
+use crate::checksum::algo::Algorithm;
+use crate::checksum::hash::hash_file;
 
 /// GitHub's per-asset limit: "Each file included in a release must be under 2 GiB."
 /// <https://docs.github.com/en/repositories/releasing-projects-on-github/about-releases#storage-and-bandwidth-quotas>
@@ -157,30 +158,16 @@ pub fn content_type(name: &str) -> &'static str {
     "application/octet-stream"
 }
 
-/// SHA-256 of a file as `sha256:<hex>`, the form of GitHub's asset `digest` field; reads in
-/// fixed-size blocks, never the whole file.
-pub fn file_digest(path: &Path) -> std::io::Result<String> {
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(format!("sha256:{}", hex(&hasher.finalize())))
-}
-
-/// Lower-case hex of bytes.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// SHA-256 of a file as `sha256:<hex>`, the form of GitHub's asset `digest` field; streamed
+/// through `buf`, never read whole.
+pub fn file_digest(path: &Path, buf: &mut [u8]) -> std::io::Result<String> {
+    hash_file(Algorithm::Sha256, path, buf).map(|hashed| format!("sha256:{}", hashed.digest))
 }
 
 /// Refusals that hold whatever the release contains: size, duplicate names and unsafe names.
-/// Returns one message per refused file, keyed by its index in `files`.
-pub fn local_refusals(files: &[LocalFile], original_names: &[String]) -> HashMap<usize, String> {
+/// Returns one message per refused file, keyed by its index in `files`. A name `--rename-unsafe`
+/// produced is already what GitHub keeps, so only names GitHub would still change are refused.
+pub fn local_refusals(files: &[LocalFile]) -> HashMap<usize, String> {
     let mut refused = HashMap::new();
     let mut by_name: HashMap<&str, usize> = HashMap::new();
     for (i, file) in files.iter().enumerate() {
@@ -193,18 +180,20 @@ pub fn local_refusals(files: &[LocalFile], original_names: &[String]) -> HashMap
                 ),
             );
         }
-        let original = original_names.get(i).unwrap_or(&file.name);
-        let safe = github_name(original);
-        if original == &file.name && safe != file.name {
-            let becomes = if safe.is_empty() {
-                "an empty name".to_string()
-            } else {
-                format!("'{safe}'")
-            };
+        let safe = github_name(&file.name);
+        if safe.is_empty() {
             refused.insert(
                 i,
                 format!(
-                    "{}: GitHub would rename asset '{}' to {becomes}; rename the file, or pass --rename-unsafe to upload it as {becomes}",
+                    "{}: GitHub would leave this file an empty asset name (it keeps only ASCII letters, digits, '-', '_' and inner '.'); rename the file",
+                    file.display
+                ),
+            );
+        } else if safe != file.name {
+            refused.insert(
+                i,
+                format!(
+                    "{}: GitHub would rename asset '{}' to '{safe}'; rename the file, or pass --rename-unsafe to upload it as '{safe}'",
                     file.display, file.name
                 ),
             );
@@ -358,8 +347,7 @@ mod tests {
             file("big.iso", MAX_ASSET_SIZE),
             file("a b.zip", 1),
         ];
-        let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
-        let refused = local_refusals(&files, &names);
+        let refused = local_refusals(&files);
         assert_eq!(refused.len(), 3);
         assert!(refused[&1].contains("also the name of a.zip"));
         assert!(refused[&2].contains("2 GiB"));
@@ -371,7 +359,12 @@ mod tests {
     fn renamed_files_are_not_refused() {
         let mut f = file("a.b.zip", 1);
         f.display = "a b.zip".to_string();
-        assert!(local_refusals(&[f], &["a b.zip".to_string()]).is_empty());
+        assert!(local_refusals(&[f]).is_empty());
+        let mut emptied = file("", 1);
+        emptied.display = "@@".to_string();
+        emptied.name = github_name("@@");
+        assert!(local_refusals(&[emptied])[&0]
+            .contains("@@: GitHub would leave this file an empty asset name"));
     }
 
     #[test]
@@ -417,7 +410,7 @@ mod tests {
         let p = dir.path().join("x");
         std::fs::write(&p, b"abc").unwrap();
         assert_eq!(
-            file_digest(&p).unwrap(),
+            file_digest(&p, &mut [0u8; 2]).unwrap(),
             "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
     }
