@@ -66,7 +66,12 @@ hyperfine --style basic --warmup "${WARMUP:-0}" --runs "$peer_runs" --export-mar
 echo
 echo "== peak RSS (coverage-gate)"
 for args in "--root $repo $lcov_file" "$xml_file --diff-base main"; do
-  (cd "$repo" && /usr/bin/time -v "$bin" $args > /dev/null 2> "$work/time.txt") || true
+  # A failing run would measure an early exit, not the parse: stop and show why instead.
+  if ! (cd "$repo" && /usr/bin/time -v "$bin" $args > /dev/null 2> "$work/time.txt"); then
+    echo "coverage-gate $args failed:" >&2
+    cat "$work/time.txt" >&2
+    exit 1
+  fi
   echo "coverage-gate $args: $(grep 'Maximum resident' "$work/time.txt" | awk '{print $6}') KiB, $(grep 'Elapsed' "$work/time.txt" | awk '{print $8}')"
 done
 echo

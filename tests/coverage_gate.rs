@@ -548,7 +548,7 @@ fn cobertura_edge_cases_windows_paths_and_disagreeing_header() {
     assert_eq!(ct(&doc, "branches"), Some((1, 2)));
     assert_eq!(ct(&doc, "functions"), Some((1, 2)));
     assert_eq!(doc["native"], Value::Null);
-    assert!(stderr(&o).contains("cobertura-windows.xml: note: the header says lines-covered=9 lines-valid=10, the per-file data 2/4; the per-file data is used"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("cobertura-windows.xml: note: the header says lines-covered=9 lines-valid=10, its <line> elements 2/4; the per-file data is used"), "{}", stderr(&o));
 }
 
 #[test]
@@ -878,6 +878,22 @@ fn badge_is_written() {
         svg.contains("<title>coverage: 85.7%</title>") && svg.contains("#97ca00"),
         "{svg}"
     );
+}
+
+#[test]
+fn unwritable_badge_or_baseline_exits_3() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("r.info"), lcov_with(1, 2)).unwrap();
+    std::fs::write(tmp.path().join("a.c"), "").unwrap();
+    for flag in ["--badge", "--write-baseline"] {
+        let o = run_in(tmp.path(), &["r.info", flag, "missing-dir/out"]);
+        assert_eq!(code(&o), 3, "{flag}: {}", stderr(&o));
+        assert!(
+            stderr(&o).starts_with("coverage-gate: missing-dir/out: cannot write: "),
+            "{flag}: {}",
+            stderr(&o)
+        );
+    }
 }
 
 // ---- diff coverage on real git repositories ------------------------------------------------

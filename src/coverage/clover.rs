@@ -42,13 +42,18 @@ fn one(covered: bool) -> Counts {
     }
 }
 
-/// The attributes `covered` and `total` of a `<metrics>` element (absent or unreadable: 0).
-fn metric(e: &quick_xml::events::BytesStart<'_>, covered: &[u8], total: &[u8]) -> Counts {
-    let get = |k: &[u8]| xml::opt_number(e, k, "metrics").ok().flatten().unwrap_or(0);
-    Counts {
-        covered: get(covered),
-        total: get(total),
-    }
+/// The attributes `covered` and `total` of a `<metrics>` element (absent: 0); `None` when one is
+/// unreadable, so that the header check compares nothing rather than a made-up 0.
+fn metric(e: &quick_xml::events::BytesStart<'_>, covered: &[u8], total: &[u8]) -> Option<Counts> {
+    let get = |k: &[u8]| {
+        xml::opt_number(e, k, "metrics")
+            .ok()
+            .map(Option::unwrap_or_default)
+    };
+    Some(Counts {
+        covered: get(covered)?,
+        total: get(total)?,
+    })
 }
 
 /// Parses a Clover report into `sink`.
@@ -94,11 +99,13 @@ pub fn parse(reader: &mut dyn BufRead, sink: &mut Sink) -> Result<(), ParseError
                         }
                     }
                     b"metrics" if in_project && depth == 3 && header.is_none() => {
-                        header = Some(Seen {
-                            statements: metric(e, b"coveredstatements", b"statements"),
-                            conditionals: metric(e, b"coveredconditionals", b"conditionals"),
-                            methods: metric(e, b"coveredmethods", b"methods"),
-                        });
+                        header = (|| {
+                            Some(Seen {
+                                statements: metric(e, b"coveredstatements", b"statements")?,
+                                conditionals: metric(e, b"coveredconditionals", b"conditionals")?,
+                                methods: metric(e, b"coveredmethods", b"methods")?,
+                            })
+                        })();
                     }
                     b"file" => {
                         let path = match xml::text(e, b"path")? {
@@ -258,7 +265,7 @@ fn check_outcomes(num: u32, outcomes: u64) -> Result<(), ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::coverage::model::Counts;
+    use crate::coverage::model::counts;
 
     #[test]
     fn reads_openclover_lines() {
@@ -268,34 +275,10 @@ mod tests {
 </package></project></coverage>"#;
         let (cov, _) = crate::coverage::formats::parse_text(parse, text).unwrap();
         let f = &cov.files["src/A.java"];
-        assert_eq!(
-            f.statement_counts(),
-            Counts {
-                covered: 1,
-                total: 2
-            }
-        );
-        assert_eq!(
-            f.branch_counts(),
-            Counts {
-                covered: 1,
-                total: 2
-            }
-        );
-        assert_eq!(
-            f.function_counts(),
-            Counts {
-                covered: 1,
-                total: 1
-            }
-        );
-        assert_eq!(
-            f.line_counts(),
-            Counts {
-                covered: 2,
-                total: 3
-            }
-        );
+        assert_eq!(f.statement_counts(), counts(1, 2));
+        assert_eq!(f.branch_counts(), counts(1, 2));
+        assert_eq!(f.function_counts(), counts(1, 1));
+        assert_eq!(f.line_counts(), counts(2, 3));
     }
 
     #[test]
@@ -312,10 +295,19 @@ mod tests {
         let (cov, notes) = crate::coverage::formats::parse_text(parse, text).unwrap();
         assert!(notes.is_empty(), "{notes:?}");
         let f = &cov.files["A.java"];
-        let c = |covered, total| Counts { covered, total };
-        assert_eq!(f.statement_counts(), c(2, 3));
-        assert_eq!(f.branch_counts(), c(3, 4));
-        assert_eq!(f.function_counts(), c(1, 2));
+        assert_eq!(f.statement_counts(), counts(2, 3));
+        assert_eq!(f.branch_counts(), counts(3, 4));
+        assert_eq!(f.function_counts(), counts(1, 2));
+    }
+
+    #[test]
+    fn an_unreadable_header_is_not_compared() {
+        let text = r#"<coverage generated="1" clover="4.4.1"><project timestamp="1" name="p">
+<metrics statements="many" coveredstatements="1" conditionals="0" coveredconditionals="0" methods="0" coveredmethods="0"/>
+<package name="p"><file name="A.java" path="A.java"><line num="3" count="1" type="stmt"/></file></package></project></coverage>"#;
+        let (cov, notes) = crate::coverage::formats::parse_text(parse, text).unwrap();
+        assert!(notes.is_empty(), "{notes:?}");
+        assert_eq!(cov.files["A.java"].statement_counts(), counts(1, 1));
     }
 
     #[test]
@@ -343,11 +335,10 @@ mod tests {
 </coverage>"#;
         let (cov, notes) = crate::coverage::formats::parse_text(parse, text).unwrap();
         let f = &cov.files["lib/Calc.pm"];
-        let c = |covered, total| Counts { covered, total };
-        assert_eq!(f.statement_counts(), c(4, 4));
-        assert_eq!(f.branch_counts(), c(3, 4));
-        assert_eq!(f.function_counts(), c(1, 2));
-        assert_eq!(f.line_counts(), c(3, 3));
+        assert_eq!(f.statement_counts(), counts(4, 4));
+        assert_eq!(f.branch_counts(), counts(3, 4));
+        assert_eq!(f.function_counts(), counts(1, 2));
+        assert_eq!(f.line_counts(), counts(3, 3));
         assert_eq!(
             notes,
             [

@@ -127,8 +127,8 @@ pub fn parse(reader: &mut dyn BufRead, sink: &mut Sink) -> Result<(), ParseError
     if let Some((Some(valid), Some(covered))) = header {
         if (covered, valid) != (seen_lines.covered, seen_lines.total) {
             sink.notes.push(format!(
-                "the header says lines-covered={covered} lines-valid={valid}, the per-file data \
-                 {}/{}; the per-file data is used (it is what merges per line and what the \
+                "the header says lines-covered={covered} lines-valid={valid}, its <line> \
+                 elements {}/{}; the per-file data is used (it is what merges per line and what the \
                  producing tool's own summary counts)",
                 seen_lines.covered, seen_lines.total
             ));
@@ -140,7 +140,7 @@ pub fn parse(reader: &mut dyn BufRead, sink: &mut Sink) -> Result<(), ParseError
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::coverage::model::Coverage;
+    use crate::coverage::model::{counts, Coverage};
 
     fn run(text: &str) -> Result<(Coverage, Vec<String>), ParseError> {
         crate::coverage::formats::parse_text(parse, text)
@@ -157,22 +157,13 @@ mod tests {
 <class name="b" filename="src\a.c"><lines><line number="4" hits="1"/></lines></class>
 </classes></package></packages></coverage>"#).unwrap();
         let f = &cov.files["src/a.c"];
-        assert_eq!(
-            f.line_counts(),
-            Counts {
-                covered: 2,
-                total: 2
-            }
-        );
-        assert_eq!(
-            f.branch_counts(),
-            Counts {
-                covered: 1,
-                total: 2
-            }
-        );
+        assert_eq!(f.line_counts(), counts(2, 2));
+        assert_eq!(f.branch_counts(), counts(1, 2));
         assert_eq!(f.functions, vec![("f()".to_string(), 3, 2)]);
-        assert_eq!(notes.len(), 1);
+        assert_eq!(
+            notes,
+            ["the header says lines-covered=2 lines-valid=9, its <line> elements 2/3; the per-file data is used (it is what merges per line and what the producing tool's own summary counts)"]
+        );
     }
 
     #[test]

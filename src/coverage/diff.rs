@@ -177,6 +177,7 @@ pub fn measure(changes: &Changes, cov: &Coverage) -> DiffCoverage {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::coverage::model::counts;
 
     #[test]
     fn ranges_merge_over_uncoverable_lines() {
@@ -193,13 +194,7 @@ mod tests {
             ]),
         };
         let d = measure(&changes, &cov);
-        assert_eq!(
-            d.lines,
-            Counts {
-                covered: 1,
-                total: 5
-            }
-        );
+        assert_eq!(d.lines, counts(1, 5));
         assert_eq!(
             d.uncovered,
             vec![Uncovered {

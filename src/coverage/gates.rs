@@ -256,9 +256,7 @@ pub fn ratchet(baseline: &Metrics, now: &Metrics, max_drop: Hundredths) -> Vec<G
 mod tests {
     use super::*;
 
-    fn c(covered: u64, total: u64) -> Counts {
-        Counts { covered, total }
-    }
+    use crate::coverage::model::counts as c;
 
     #[test]
     fn parses_thresholds_exactly() {

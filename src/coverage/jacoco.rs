@@ -158,6 +158,7 @@ fn join(package: &str, name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::coverage::model::counts;
 
     #[test]
     fn reads_sourcefiles_and_methods() {
@@ -170,26 +171,8 @@ mod tests {
         let (cov, notes) = crate::coverage::formats::parse_text(parse, text).unwrap();
         assert!(notes.is_empty(), "{notes:?}");
         let f = &cov.files["com/acme/A.java"];
-        assert_eq!(
-            f.line_counts(),
-            Counts {
-                covered: 1,
-                total: 2
-            }
-        );
-        assert_eq!(
-            f.branch_counts(),
-            Counts {
-                covered: 1,
-                total: 2
-            }
-        );
-        assert_eq!(
-            f.function_counts(),
-            Counts {
-                covered: 1,
-                total: 2
-            }
-        );
+        assert_eq!(f.line_counts(), counts(1, 2));
+        assert_eq!(f.branch_counts(), counts(1, 2));
+        assert_eq!(f.function_counts(), counts(1, 2));
     }
 }

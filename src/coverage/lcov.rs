@@ -224,7 +224,7 @@ pub fn parse(reader: &mut dyn BufRead, sink: &mut Sink) -> Result<(), ParseError
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::coverage::model::{Counts, Coverage};
+    use crate::coverage::model::{counts, Coverage};
 
     fn run(text: &str) -> Result<Coverage, ParseError> {
         crate::coverage::formats::parse_text(parse, text).map(|(cov, _)| cov)
@@ -234,55 +234,19 @@ mod tests {
     fn merges_tn_sections_and_duplicate_lines() {
         let cov = run("TN:unit\nSF:a.c\nFN:3,main\nFNDA:0,main\nDA:3,0\nDA:4,0\nDA:4,0\nBRDA:4,0,0,-\nBRDA:4,0,1,1\nend_of_record\nTN:integration\r\nSF:a.c\r\nFN:3,main\r\nFNDA:2,main\r\nDA:3,2\r\nDA:5,0\r\nBRDA:4,0,0,1\r\nend_of_record\r\n").unwrap();
         let f = &cov.files["a.c"];
-        assert_eq!(
-            f.line_counts(),
-            Counts {
-                covered: 1,
-                total: 3
-            }
-        );
-        assert_eq!(
-            f.branch_counts(),
-            Counts {
-                covered: 2,
-                total: 2
-            }
-        );
-        assert_eq!(
-            f.function_counts(),
-            Counts {
-                covered: 1,
-                total: 1
-            }
-        );
+        assert_eq!(f.line_counts(), counts(1, 3));
+        assert_eq!(f.branch_counts(), counts(2, 2));
+        assert_eq!(f.function_counts(), counts(1, 1));
     }
 
     #[test]
     fn lcov2_records() {
         let cov = run("SF:b.c\nFN:1,9,f\nFNL:0,12,20\nFNA:0,3,g\nBRDA:2,e0,(x > 1) == True,1\nBRDA:2,e0,(x > 1) == False,0\nDA:0,1\nend_of_record\n").unwrap();
         let f = &cov.files["b.c"];
-        assert_eq!(
-            f.function_counts(),
-            Counts {
-                covered: 1,
-                total: 2
-            }
-        );
+        assert_eq!(f.function_counts(), counts(1, 2));
         assert_eq!(f.functions[1], ("g".to_string(), 12, 3));
-        assert_eq!(
-            f.branch_counts(),
-            Counts {
-                covered: 1,
-                total: 2
-            }
-        );
-        assert_eq!(
-            f.line_counts(),
-            Counts {
-                covered: 1,
-                total: 1
-            }
-        );
+        assert_eq!(f.branch_counts(), counts(1, 2));
+        assert_eq!(f.line_counts(), counts(1, 1));
     }
 
     #[test]

@@ -236,6 +236,21 @@ fn line_of(path: &Path, offset: u64) -> Option<u64> {
     }
 }
 
+/// Parses `reader` as `format` into `sink`.
+fn parse_as(format: Format, r: &mut dyn BufRead, sink: &mut Sink) -> Result<(), ParseError> {
+    match format {
+        Format::Lcov => lcov::parse(r, sink),
+        Format::Cobertura => cobertura::parse(r, sink),
+        Format::Jacoco => jacoco::parse(r, sink),
+        Format::Clover => clover::parse(r, sink),
+        Format::CoveragePy => coveragepy::parse(r, sink),
+        Format::Istanbul => istanbul::parse_final(r, sink),
+        Format::IstanbulSummary => istanbul::parse_summary(r, sink),
+        Format::Go => golang::parse(r, sink),
+        Format::LlvmCov => llvm::parse(r, sink),
+    }
+}
+
 /// Parses one report into `cov`; returns its format, tool and notes.
 fn read_report(
     path: &Path,
@@ -259,19 +274,7 @@ fn read_report(
         None => formats::detect(&mut reader).map_err(parse_err)?,
     };
     let mut sink = Sink::new(cov, mapper);
-    let r: &mut dyn BufRead = &mut reader;
-    let result = match format {
-        Format::Lcov => lcov::parse(r, &mut sink),
-        Format::Cobertura => cobertura::parse(r, &mut sink),
-        Format::Jacoco => jacoco::parse(r, &mut sink),
-        Format::Clover => clover::parse(r, &mut sink),
-        Format::CoveragePy => coveragepy::parse(r, &mut sink),
-        Format::Istanbul => istanbul::parse_final(r, &mut sink),
-        Format::IstanbulSummary => istanbul::parse_summary(r, &mut sink),
-        Format::Go => golang::parse(r, &mut sink),
-        Format::LlvmCov => llvm::parse(r, &mut sink),
-    };
-    result.map_err(|e| {
+    parse_as(format, &mut reader, &mut sink).map_err(|e| {
         let mut err = parse_err(e);
         if let (Error::Parse { message, .. }, Some(_)) = (&mut err, forced) {
             message.push_str(&format!(" (read as --format {})", format.name()));
@@ -593,18 +596,8 @@ mod fuzz {
         };
         let mut cov = Coverage::default();
         let mut sink = Sink::new(&mut cov, &mapper);
-        let r: &mut dyn BufRead = &mut reader;
-        let _ = match format {
-            Format::Lcov => lcov::parse(r, &mut sink),
-            Format::Cobertura => cobertura::parse(r, &mut sink),
-            Format::Jacoco => jacoco::parse(r, &mut sink),
-            Format::Clover => clover::parse(r, &mut sink),
-            Format::CoveragePy => coveragepy::parse(r, &mut sink),
-            Format::Istanbul => istanbul::parse_final(r, &mut sink),
-            Format::IstanbulSummary => istanbul::parse_summary(r, &mut sink),
-            Format::Go => golang::parse(r, &mut sink),
-            Format::LlvmCov => llvm::parse(r, &mut sink),
-        };
+        // Errors are expected here; only panics fail the property.
+        let _ = parse_as(format, &mut reader, &mut sink);
         cov.normalize();
         let m = metrics(&cov);
         for tool in [

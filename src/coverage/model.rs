@@ -181,6 +181,12 @@ pub struct Counts {
     pub total: u64,
 }
 
+/// Test helper: `Counts { covered, total }` in one short call, for asserting parsed totals.
+#[cfg(test)]
+pub(crate) fn counts(covered: u64, total: u64) -> Counts {
+    Counts { covered, total }
+}
+
 impl std::ops::AddAssign for Counts {
     /// Adds saturating: counts read from a report (JaCoCo's `mi`/`ci`) can be anything.
     fn add_assign(&mut self, other: Counts) {
@@ -380,9 +386,6 @@ pub struct Coverage {
 impl Coverage {
     /// The record of `path`, created empty when new.
     pub fn file(&mut self, path: &str) -> &mut FileCov {
-        if !self.files.contains_key(path) {
-            self.files.insert(path.to_string(), FileCov::default());
-        }
         self.files.entry(path.to_string()).or_default()
     }
 
@@ -419,13 +422,7 @@ mod tests {
             lines.iter().collect::<Vec<_>>(),
             vec![(3, 2), (5, 0), (4_000_000_000, 1)]
         );
-        assert_eq!(
-            lines.counts(),
-            Counts {
-                covered: 2,
-                total: 3
-            }
-        );
+        assert_eq!(lines.counts(), counts(2, 3));
     }
 
     #[test]
@@ -456,20 +453,8 @@ mod tests {
         f.statement((1, 0, 1, 5), 2, 0);
         f.statement((1, 0, 1, 5), 2, 3);
         f.normalize();
-        assert_eq!(
-            f.branch_counts(),
-            Counts {
-                covered: 1,
-                total: 2
-            }
-        );
+        assert_eq!(f.branch_counts(), counts(1, 2));
         assert_eq!(f.functions, vec![("main".to_string(), 4, 1)]);
-        assert_eq!(
-            f.statement_counts(),
-            Counts {
-                covered: 2,
-                total: 2
-            }
-        );
+        assert_eq!(f.statement_counts(), counts(2, 2));
     }
 }
