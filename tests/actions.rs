@@ -695,17 +695,26 @@ fn shipped_actions_load_in_the_harness() {
 // actions/lib.sh
 // ---------------------------------------------------------------------------------------------
 
+/// Runs the `lib` fixture (a script that builds an argv with actions/lib.sh and hands it to a
+/// fake tool) with `inputs`; the argv lands in the returned workspace (see [`read_argv`]).
+fn run_lib(inputs: &[(&str, &str)]) -> (TempDir, harness::ActionResult) {
+    let workspace = tempdir();
+    let mut action = fixture("lib").workspace(workspace.path());
+    for (name, value) in inputs {
+        action = action.input(name, value);
+    }
+    let result = action.run().unwrap();
+    (workspace, result)
+}
+
 #[test]
 fn lib_builds_argv_from_inputs() {
-    let workspace = tempdir();
-    let result = fixture("lib")
-        .input("draft", "true")
-        .input("algorithm", "-sha512 $(id)")
-        .input("labels", "x\r\n\ny z\n")
-        .input("paths", "a.txt\r\n-b.txt\n\n  c d.txt\n")
-        .workspace(workspace.path())
-        .run()
-        .unwrap();
+    let (workspace, result) = run_lib(&[
+        ("draft", "true"),
+        ("algorithm", "-sha512 $(id)"),
+        ("labels", "x\r\n\ny z\n"),
+        ("paths", "a.txt\r\n-b.txt\n\n  c d.txt\n"),
+    ]);
     assert!(result.success, "{result}");
     assert_eq!(
         read_argv(workspace.path()),
@@ -724,13 +733,7 @@ fn lib_builds_argv_from_inputs() {
 
 #[test]
 fn lib_empty_inputs_add_nothing() {
-    let workspace = tempdir();
-    let result = fixture("lib")
-        .input("draft", "false")
-        .input("paths", "\n\r\n")
-        .workspace(workspace.path())
-        .run()
-        .unwrap();
+    let (workspace, result) = run_lib(&[("draft", "false"), ("paths", "\n\r\n")]);
     assert!(result.success, "{result}");
     assert_eq!(read_argv(workspace.path()), Vec::<String>::new());
 }
@@ -738,12 +741,7 @@ fn lib_empty_inputs_add_nothing() {
 #[test]
 fn lib_rejects_non_boolean_flags() {
     for value in ["yes", "True", "1", "true "] {
-        let workspace = tempdir();
-        let result = fixture("lib")
-            .input("draft", value)
-            .workspace(workspace.path())
-            .run()
-            .unwrap();
+        let (workspace, result) = run_lib(&[("draft", value)]);
         assert!(!result.success, "{value}: {result}");
         assert_eq!(
             result.errors(),
@@ -757,16 +755,13 @@ fn lib_rejects_non_boolean_flags() {
 
 #[test]
 fn lib_refuses_options_after_positionals() {
-    let result = fixture("lib")
-        .input("paths", "a")
-        .input("late-option", "true")
-        .run()
-        .unwrap();
+    let (workspace, result) = run_lib(&[("paths", "a"), ("late-option", "true")]);
     assert!(!result.success, "{result}");
     assert_eq!(
         result.errors(),
         vec!["relkit lib.sh: --late added after add_lines; add options first"]
     );
+    assert!(!workspace.path().join("argv").exists());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -871,14 +866,14 @@ fn setup_without_cargo_explains_how_to_get_it() {
             empty.path().display()
         )]
     );
-    let errors = result.errors();
-    assert_eq!(errors.len(), 1, "{result}");
-    assert!(
-        errors[0].contains("cargo is not installed")
-            && errors[0].contains("action ref 'main' is not a release tag")
-            && errors[0].contains("actions-rust-lang/setup-rust-toolchain"),
-        "{}",
-        errors[0]
+    assert_eq!(
+        result.errors(),
+        vec![
+            "relkit setup: cargo is not installed, and relkit has to be built from source here \
+             (action ref 'main' is not a release tag vX.Y.Z). Install Rust before this step \
+             (uses: actions-rust-lang/setup-rust-toolchain@v1, or rustup from https://rustup.rs), \
+             or use relkit at a release tag (@vX.Y.Z) to get prebuilt binaries."
+        ]
     );
 }
 
@@ -1113,12 +1108,7 @@ fn setup_downloads_verifies_and_caches_a_release() {
 fn assert_refused(result: &harness::ActionResult, tool_cache: &Path, reason: &str) {
     assert!(!result.success, "{result}");
     let errors = result.errors();
-    assert_eq!(errors.len(), 1, "{result}");
-    assert!(
-        errors[0].contains("checksum") && errors[0].contains(reason),
-        "{}",
-        errors[0]
-    );
+    assert_eq!(errors, vec![format!("relkit setup: {reason}")], "{result}");
     let cache = tool_cache.join(format!("relkit/{TAG}"));
     assert!(
         !cache
@@ -1163,7 +1153,53 @@ fn setup_refuses_a_release_without_a_checksum_entry() {
     let result = release_setup("actions/setup", &server, tool_cache.path())
         .run()
         .unwrap();
-    assert_refused(&result, tool_cache.path(), "has no single entry for");
+    assert_refused(
+        &result,
+        tool_cache.path(),
+        &format!(
+            "checksum verification failed: the release's SHA256SUMS has no single entry for {}; refusing to install it",
+            asset_name()
+        ),
+    );
+}
+
+/// A PATH of one directory that links every program of this PATH except those in `without`.
+fn path_without(without: &[&str]) -> TempDir {
+    let bin = tempdir();
+    for dir in std::env::var("PATH").unwrap_or_default().split(':') {
+        let Ok(entries) = fs::read_dir(dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let link = bin.path().join(&name);
+            if without.iter().any(|w| name == *w) || link.exists() {
+                continue;
+            }
+            std::os::unix::fs::symlink(entry.path(), link).unwrap();
+        }
+    }
+    bin
+}
+
+#[test]
+fn setup_without_a_sha256_tool_refuses_to_install() {
+    let archive = release_archive("relkit 9.9.9");
+    let server = FileServer::start(release_files(&archive, &sha256_hex(&archive)));
+    let tool_cache = tempdir();
+    let bin = path_without(&["sha256sum", "shasum", "cargo"]);
+    let result = release_setup("actions/setup", &server, tool_cache.path())
+        .env("PATH", bin.path())
+        .run()
+        .unwrap();
+    assert_refused(
+        &result,
+        tool_cache.path(),
+        &format!(
+            "neither sha256sum nor shasum is installed; cannot verify {}",
+            asset_name()
+        ),
+    );
 }
 
 /// Copies the setup action and lib.sh into `root`, laid out as in this repository.
@@ -1205,7 +1241,7 @@ fn setup_checks_committed_checksums_before_the_release_ones() {
         &result,
         tool_cache.path(),
         &format!(
-            "checksum mismatch for {} against the checksums committed in relkit/relkit (actions/setup/checksums/{TAG}.sha256)",
+            "checksum mismatch for {} against the checksums committed in relkit/relkit (actions/setup/checksums/{TAG}.sha256); refusing to install it",
             asset_name()
         ),
     );

@@ -677,7 +677,7 @@ struct JobRun<'a> {
     /// Extra environment of every step (GITHUB_REF, …).
     env: BTreeMap<String, String>,
     /// `github.*` fields for the harness.
-    github: Vec<(&'a str, String)>,
+    github: Vec<(&'static str, String)>,
     runner_arch: &'a str,
 }
 
@@ -695,7 +695,7 @@ struct JobResult {
 }
 
 fn read_file_command(path: &Path) -> Vec<(String, String)> {
-    let text = fs::read_to_string(path).unwrap_or_default();
+    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     harness::parse_file_command(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -714,33 +714,47 @@ fn copy_dir(from: &Path, to: &Path) {
     );
 }
 
-impl<'a> JobRun<'a> {
-    /// Job `job_id` of `workflow` with contexts `ctx`, on an X64 runner, nothing replaced.
-    fn new(
-        workflow: &'a Value,
-        job_id: &'a str,
-        ctx: Contexts,
-        source: &'a Path,
-        artifacts: &'a Path,
-        env: &BTreeMap<String, String>,
-        github: &[(&'a str, String)],
-    ) -> JobRun<'a> {
+/// What the jobs of one workflow run share.
+struct WorkflowRun<'a> {
+    workflow: &'a Value,
+    /// The caller's repository, copied in by `actions/checkout` without `path:`.
+    source: &'a Path,
+    /// Workflow artifacts, one directory per name, shared by the jobs of the run.
+    artifacts: &'a Path,
+    /// Extra environment of every step (GITHUB_REF, …).
+    env: BTreeMap<String, String>,
+    /// `github.*` fields for the harness.
+    github: Vec<(&'static str, String)>,
+}
+
+impl<'a> WorkflowRun<'a> {
+    /// Job `job_id` of this run with contexts `ctx`, on an X64 runner, nothing replaced.
+    fn job(&self, job_id: &'a str, ctx: Contexts) -> JobRun<'a> {
         JobRun {
-            workflow,
+            workflow: self.workflow,
             job_id,
             ctx,
-            source,
-            artifacts,
+            source: self.source,
+            artifacts: self.artifacts,
             replacements: BTreeMap::new(),
-            env: env.clone(),
-            github: github.to_vec(),
+            env: self.env.clone(),
+            github: self.github.clone(),
             runner_arch: "X64",
         }
     }
+}
 
+impl<'a> JobRun<'a> {
     /// Runs `replacement` instead of step `id`.
     fn replace(mut self, id: &'a str, replacement: Replacement<'a>) -> JobRun<'a> {
         self.replacements.insert(id, replacement);
+        self
+    }
+
+    /// Points the actions at the test GitHub server: its API URL and token.
+    fn api(mut self, server: &github_server::Server) -> JobRun<'a> {
+        self.github.push(("api_url", server.api_url()));
+        self.github.push(("token", server.config().token.clone()));
         self
     }
 
@@ -1096,6 +1110,28 @@ fn ls(dir: &Path) -> Vec<String> {
     names
 }
 
+/// The `(digest, name)` entries of a SHA256SUMS file.
+fn sums_entries(sums: &str) -> Vec<(&str, &str)> {
+    sums.lines()
+        .map(|l| {
+            l.split_once("  ")
+                .unwrap_or_else(|| panic!("not a SHA256SUMS line: {l:?}\n{sums}"))
+        })
+        .collect()
+}
+
+/// Asserts that the downloads table of the release notes has a row for every entry of `sums`.
+fn assert_notes_list(notes: &str, sums: &str) {
+    for (digest, name) in sums_entries(sums) {
+        assert!(
+            notes
+                .lines()
+                .any(|l| l.contains(name) && l.contains(digest)),
+            "the notes' downloads table lacks {name} {digest}:\n{notes}"
+        );
+    }
+}
+
 /// The `workflow_call` outputs of `workflow`, evaluated from the outputs of its job `job`.
 fn workflow_outputs(
     workflow: &Value,
@@ -1118,16 +1154,15 @@ fn workflow_outputs(
         .collect()
 }
 
-/// The contexts and environment of a run triggered by pushing the tag v1.0.0 of `repository`,
-/// on top of `base` (a reusable workflow's inputs).
-fn tag_run(
+/// A run of `workflow` triggered by pushing the tag v1.0.0 of `repository` (checked out from
+/// `source`), and its contexts on top of `base` (a reusable workflow's inputs).
+fn tag_run<'a>(
+    workflow: &'a Value,
+    source: &'a Path,
+    artifacts: &'a Path,
     mut base: Contexts,
     repository: &str,
-) -> (
-    Contexts,
-    BTreeMap<String, String>,
-    Vec<(&'static str, String)>,
-) {
+) -> (Contexts, WorkflowRun<'a>) {
     for (k, v) in [
         ("github.ref", "refs/tags/v1.0.0"),
         ("github.ref_name", "v1.0.0"),
@@ -1147,18 +1182,14 @@ fn tag_run(
         ("ref_name", "v1.0.0".to_string()),
         ("repository", repository.to_string()),
     ];
-    (base, env, github)
-}
-
-/// `github` plus the API URL and token of the test GitHub server.
-fn api_github(
-    github: &[(&'static str, String)],
-    server: &github_server::Server,
-) -> Vec<(&'static str, String)> {
-    let mut github = github.to_vec();
-    github.push(("api_url", server.api_url()));
-    github.push(("token", server.config().token.clone()));
-    github
+    let run = WorkflowRun {
+        workflow,
+        source,
+        artifacts,
+        env,
+        github,
+    };
+    (base, run)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1183,69 +1214,68 @@ fn build_packages_pipeline_runs_locally() {
         // at the binaries this test build made.
         ("relkit-ref", Val::Str("main".into())),
     ]);
-    let (base, env, github) = tag_run(workflow_defaults(&wf, &given), "octo-org/tool");
+    let (base, run) = tag_run(
+        &wf,
+        repo.path(),
+        artifacts.path(),
+        workflow_defaults(&wf, &given),
+        "octo-org/tool",
+    );
     let mut trace = Trace::new();
 
     // build (amd64): the container step is replaced by the same commands run natively.
     let mut ctx = base.clone();
     ctx.set("matrix.arch", Val::Str("amd64".into()));
     let build_dir = tempfile::tempdir().unwrap();
-    let build = JobRun::new(
-        &wf,
-        "build",
-        ctx.clone(),
-        repo.path(),
-        artifacts.path(),
-        &env,
-        &github,
-    )
-    .replace(
-        "deb",
-        Box::new(|dirs: &JobEnv| {
-            let src = build_dir.path().join("src");
-            copy_dir(&dirs.workspace, {
-                fs::create_dir_all(&src).unwrap();
-                &src
-            });
-            let out = Command::new("dpkg-buildpackage")
-                .args(["-us", "-uc", "-b"])
-                .current_dir(&src)
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "dpkg-buildpackage: {}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
-            let debs: Vec<String> = ls(build_dir.path())
-                .into_iter()
-                .filter(|n| n.ends_with(".deb"))
-                .collect();
-            let lintian = Command::new("lintian")
-                .args(["--fail-on", "error", "--display-info"])
-                .args(debs.iter().map(|d| build_dir.path().join(d)))
-                .output()
-                .unwrap();
-            assert!(
-                lintian.status.success(),
-                "lintian: {}{}",
-                String::from_utf8_lossy(&lintian.stdout),
-                String::from_utf8_lossy(&lintian.stderr)
-            );
-            let dist = dirs.workspace.join("dist");
-            fs::create_dir_all(&dist).unwrap();
-            for d in &debs {
-                fs::copy(build_dir.path().join(d), dist.join(d)).unwrap();
-            }
-            let files: Vec<String> = debs.iter().map(|d| format!("dist/{d}")).collect();
-            BTreeMap::from([
-                ("dir".to_string(), "dist".to_string()),
-                ("files".to_string(), files.join("\n")),
-            ])
-        }) as Replacement,
-    )
-    .run(&mut trace);
+    let build = run
+        .job("build", ctx.clone())
+        .replace(
+            "deb",
+            Box::new(|dirs: &JobEnv| {
+                let src = build_dir.path().join("src");
+                copy_dir(&dirs.workspace, {
+                    fs::create_dir_all(&src).unwrap();
+                    &src
+                });
+                let out = Command::new("dpkg-buildpackage")
+                    .args(["-us", "-uc", "-b"])
+                    .current_dir(&src)
+                    .output()
+                    .unwrap();
+                assert!(
+                    out.status.success(),
+                    "dpkg-buildpackage: {}{}",
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                let debs: Vec<String> = ls(build_dir.path())
+                    .into_iter()
+                    .filter(|n| n.ends_with(".deb"))
+                    .collect();
+                let lintian = Command::new("lintian")
+                    .args(["--fail-on", "error", "--display-info"])
+                    .args(debs.iter().map(|d| build_dir.path().join(d)))
+                    .output()
+                    .unwrap();
+                assert!(
+                    lintian.status.success(),
+                    "lintian: {}{}",
+                    String::from_utf8_lossy(&lintian.stdout),
+                    String::from_utf8_lossy(&lintian.stderr)
+                );
+                let dist = dirs.workspace.join("dist");
+                fs::create_dir_all(&dist).unwrap();
+                for d in &debs {
+                    fs::copy(build_dir.path().join(d), dist.join(d)).unwrap();
+                }
+                let files: Vec<String> = debs.iter().map(|d| format!("dist/{d}")).collect();
+                BTreeMap::from([
+                    ("dir".to_string(), "dist".to_string()),
+                    ("files".to_string(), files.join("\n")),
+                ])
+            }) as Replacement,
+        )
+        .run(&mut trace);
     let debs = [
         "hello-health-dbgsym_1.0.0_amd64.deb",
         "hello-health_1.0.0_amd64.deb",
@@ -1274,63 +1304,55 @@ fn build_packages_pipeline_runs_locally() {
     ctx.set("matrix.arch", Val::Str("amd64".into()));
     let root = tempfile::tempdir().unwrap();
     let service = std::cell::RefCell::new(Service(None));
-    let install = JobRun::new(
-        &wf,
-        "install",
-        ctx,
-        repo.path(),
-        artifacts.path(),
-        &env,
-        &github,
-    )
-    .replace(
-        "install",
-        Box::new(|dirs: &JobEnv| {
-            let deb = dirs.workspace.join("dist/hello-health_1.0.0_amd64.deb");
-            let x = Command::new("dpkg-deb")
-                .arg("-x")
-                .arg(&deb)
-                .arg(root.path())
-                .status()
-                .unwrap();
-            assert!(x.success());
-            let unit = fs::read_to_string(
-                root.path()
-                    .join("usr/lib/systemd/system/hello-health.service"),
-            )
-            .or_else(|_| {
-                fs::read_to_string(root.path().join("lib/systemd/system/hello-health.service"))
-            })
-            .expect("the package installs hello-health.service");
-            assert!(unit.contains("ExecStart=/usr/bin/hello-health\n"), "{unit}");
-            let child = Command::new(root.path().join("usr/bin/hello-health"))
-                .arg(port.to_string())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap();
-            service.borrow_mut().0 = Some(child);
-            BTreeMap::new()
-        }) as Replacement,
-    )
-    .replace(
-        "service-log",
-        Box::new(|_: &JobEnv| {
-            service.borrow_mut().0.take().map(|mut c| {
-                let _ = c.kill();
-                c.wait()
-            });
-            BTreeMap::new()
-        }) as Replacement,
-    )
-    .run(&mut trace);
+    let install = run
+        .job("install", ctx)
+        .replace(
+            "install",
+            Box::new(|dirs: &JobEnv| {
+                let deb = dirs.workspace.join("dist/hello-health_1.0.0_amd64.deb");
+                let x = Command::new("dpkg-deb")
+                    .arg("-x")
+                    .arg(&deb)
+                    .arg(root.path())
+                    .status()
+                    .unwrap();
+                assert!(x.success());
+                let unit = fs::read_to_string(
+                    root.path()
+                        .join("usr/lib/systemd/system/hello-health.service"),
+                )
+                .or_else(|_| {
+                    fs::read_to_string(root.path().join("lib/systemd/system/hello-health.service"))
+                })
+                .expect("the package installs hello-health.service");
+                assert!(unit.contains("ExecStart=/usr/bin/hello-health\n"), "{unit}");
+                let child = Command::new(root.path().join("usr/bin/hello-health"))
+                    .arg(port.to_string())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .unwrap();
+                service.borrow_mut().0 = Some(child);
+                BTreeMap::new()
+            }) as Replacement,
+        )
+        .replace(
+            "service-log",
+            Box::new(|_: &JobEnv| {
+                service.borrow_mut().0.take().map(|mut c| {
+                    let _ = c.kill();
+                    c.wait()
+                });
+                BTreeMap::new()
+            }) as Replacement,
+        )
+        .run(&mut trace);
     assert_eq!(install.steps["health"]["passed"], "true");
     drop(install);
 
     // release: against the test GitHub API server, with a signing key in the secrets.
     let server = github_server::Server::start(github_server::Config::default());
     let gpg = gpg_key();
-    let release_github = api_github(&github, &server);
     let secret = gpg.secret.clone();
     let mut ctx = base.clone();
     ctx.set("secrets.GPG_PRIVATE_KEY", Val::Str(secret));
@@ -1339,16 +1361,7 @@ fn build_packages_pipeline_runs_locally() {
     }
     let job = get(get(&wf, "jobs").unwrap(), "release").unwrap();
     assert!(condition(get(job, "if"), &ctx), "release runs on a tag");
-    let release = JobRun::new(
-        &wf,
-        "release",
-        ctx,
-        repo.path(),
-        artifacts.path(),
-        &env,
-        &release_github,
-    )
-    .run(&mut trace);
+    let release = run.job("release", ctx).api(&server).run(&mut trace);
     assert_eq!(release.steps["tag"]["tag"], "v1.0.0");
     assert_eq!(release.steps["merge"]["manifest"], "dist/SHA256SUMS");
     let dist = release.workspace.path().join("dist");
@@ -1380,14 +1393,7 @@ fn build_packages_pipeline_runs_locally() {
     );
 
     let notes = fs::read_to_string(&release.steps["notes"]["notes-file"]).unwrap();
-    for (digest, name) in sums.lines().map(|l| l.split_once("  ").unwrap()) {
-        assert!(
-            notes
-                .lines()
-                .any(|l| l.contains(name) && l.contains(digest)),
-            "the notes' downloads table lacks {name} {digest}:\n{notes}"
-        );
-    }
+    assert_notes_list(&notes, &sums);
     for spec in ["FR-101", "FR-102"] {
         assert!(notes.contains(spec), "notes lack {spec}:\n{notes}");
     }
@@ -1521,7 +1527,13 @@ fn package_pipeline_runs_locally() {
         ("smoke-timeout", Val::Str("20s".into())),
         ("relkit-ref", Val::Str("main".into())),
     ]);
-    let (base, env, github) = tag_run(workflow_defaults(&wf, &given), "octo-org/tool");
+    let (base, run) = tag_run(
+        &wf,
+        repo.path(),
+        artifacts.path(),
+        workflow_defaults(&wf, &given),
+        "octo-org/tool",
+    );
     let mut trace = Trace::new();
     let jobs_map = get(&wf, "jobs").unwrap();
 
@@ -1545,16 +1557,7 @@ fn package_pipeline_runs_locally() {
         base.set(&format!("inputs.{k}"), Val::Str(v.into()));
     }
     assert!(condition(get(coverage_job, "if"), &base));
-    let coverage = JobRun::new(
-        &wf,
-        "coverage",
-        base.clone(),
-        repo.path(),
-        artifacts.path(),
-        &env,
-        &github,
-    )
-    .run(&mut trace);
+    let coverage = run.job("coverage", base.clone()).run(&mut trace);
     assert_eq!(coverage.steps["gate"]["passed"], "true");
     assert_eq!(coverage.steps["gate"]["lines"], "66.66");
     let mut after_gate = base.clone();
@@ -1580,17 +1583,10 @@ fn package_pipeline_runs_locally() {
             interpolate(&text(get(build_job, "runs-on").unwrap()), &ctx).render(),
             os
         );
-        let build = JobRun::new(
-            &wf,
-            "build",
-            ctx,
-            repo.path(),
-            artifacts.path(),
-            &env,
-            &github,
-        )
-        .runner_arch(runner_arch)
-        .run(&mut trace);
+        let build = run
+            .job("build", ctx)
+            .runner_arch(runner_arch)
+            .run(&mut trace);
         let name = format!("hello-health-linux-{arch}");
         assert_eq!(
             build.steps["platform"]["smoke-command"],
@@ -1615,22 +1611,12 @@ fn package_pipeline_runs_locally() {
         "release runs on a tag"
     );
     let server = github_server::Server::start(github_server::Config::default());
-    let release_github = api_github(&github, &server);
-    let release = JobRun::new(
-        &wf,
-        "release",
-        ctx,
-        repo.path(),
-        artifacts.path(),
-        &env,
-        &release_github,
-    )
-    .run(&mut trace);
+    let release = run.job("release", ctx).api(&server).run(&mut trace);
     let dist = release.workspace.path().join("dist");
     let sums = fs::read_to_string(dist.join("SHA256SUMS")).unwrap();
-    let listed: Vec<&str> = sums
-        .lines()
-        .map(|l| l.split_once("  ").unwrap().1)
+    let listed: Vec<&str> = sums_entries(&sums)
+        .into_iter()
+        .map(|(_, name)| name)
         .collect();
     assert_eq!(listed, names, "SHA256SUMS merges both runners' parts");
     assert_eq!(
@@ -1638,14 +1624,7 @@ fn package_pipeline_runs_locally() {
         ["SHA256SUMS", names[0].as_str(), names[1].as_str()]
     );
     let notes = fs::read_to_string(&release.steps["notes"]["notes-file"]).unwrap();
-    for (digest, name) in sums.lines().map(|l| l.split_once("  ").unwrap()) {
-        assert!(
-            notes
-                .lines()
-                .any(|l| l.contains(name) && l.contains(digest)),
-            "the notes' downloads table lacks {name} {digest}:\n{notes}"
-        );
-    }
+    assert_notes_list(&notes, &sums);
     let state = server.state();
     assert_eq!(state.releases.len(), 1, "one release");
     let published = &state.releases[0];
@@ -1804,25 +1783,21 @@ fn relkit_release_job_runs_locally() {
         fs::copy(&archive, dir.join(archive.file_name().unwrap())).unwrap();
     }
 
-    let (mut ctx, env, github) = tag_run(Contexts::default(), "relkit/relkit");
+    let (mut ctx, run) = tag_run(
+        &wf,
+        repo.path(),
+        artifacts.path(),
+        Contexts::default(),
+        "relkit/relkit",
+    );
     ctx.set("needs.build.result", Val::Str("success".into()));
     let server = github_server::Server::start(github_server::Config {
         owner: "relkit".to_string(),
         repo: "relkit".to_string(),
         ..github_server::Config::default()
     });
-    let release_github = api_github(&github, &server);
     let mut trace = Trace::new();
-    let release = JobRun::new(
-        &wf,
-        "release",
-        ctx,
-        repo.path(),
-        artifacts.path(),
-        &env,
-        &release_github,
-    )
-    .run(&mut trace);
+    let release = run.job("release", ctx).api(&server).run(&mut trace);
     // Every archive was checked (names for every target, architectures, version) first.
     assert_eq!(release.steps["check"]["result"], "pass");
     assert_eq!(release.steps["check"]["failures"], "0");
@@ -1840,9 +1815,9 @@ fn relkit_release_job_runs_locally() {
         .collect();
     archives.sort();
     let sums = fs::read_to_string(dist.join("SHA256SUMS")).unwrap();
-    let listed: Vec<&str> = sums
-        .lines()
-        .map(|l| l.split_once("  ").unwrap().1)
+    let listed: Vec<&str> = sums_entries(&sums)
+        .into_iter()
+        .map(|(_, name)| name)
         .collect();
     assert_eq!(listed, archives, "SHA256SUMS lists every archive");
     let state = server.state();

@@ -18,9 +18,11 @@
 #
 # Environment: INPUT_VERSION, INPUT_REPOSITORY (setup action inputs), GITHUB_ACTION_REF,
 # GITHUB_ACTION_REPOSITORY, RUNNER_OS, RUNNER_ARCH, RUNNER_TOOL_CACHE, RUNNER_TEMP, GITHUB_PATH,
-# GITHUB_OUTPUT (outputs `path` and `version`), RELKIT_BIN_DIR, RELKIT_PROFILE (release|dev,
-# for d), CARGO_TARGET_DIR, RELKIT_DOWNLOAD_BASE (default https://github.com; plain http is
-# accepted only on the loopback interface, for tests).
+# GITHUB_OUTPUT (outputs `path` and `version`), RELKIT_BIN_DIR, RELKIT_VERSION (a release to
+# install when INPUT_VERSION is empty, for workflows that run the actions from a local checkout
+# where GITHUB_ACTION_REF is empty), RELKIT_PROFILE (release|dev, for d), CARGO_TARGET_DIR,
+# RELKIT_DOWNLOAD_BASE (default https://github.com; plain http is accepted only on the loopback
+# interface, for tests).
 set -euo pipefail
 
 script_dir=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
@@ -45,14 +47,22 @@ random_token() {
   od -An -N16 -tx1 /dev/urandom | tr -d ' \n'
 }
 
+# The SHA-256 command of this system: sha256sum (Linux, Git Bash) or shasum -a 256 (macOS).
+sha256=()
+if command -v sha256sum >/dev/null 2>&1; then
+  sha256=(sha256sum)
+elif command -v shasum >/dev/null 2>&1; then
+  sha256=(shasum -a 256)
+fi
+
+# Bails unless a SHA-256 command was found. Called before any use of it, outside the subshells
+# those uses run in, so that the error reaches the log instead of a captured variable or file.
+require_sha256() {
+  [[ ${#sha256[@]} -gt 0 ]] || bail "neither sha256sum nor shasum is installed; $1"
+}
+
 sha256_stdin() {
-  if command -v sha256sum >/dev/null 2>&1; then
-    sha256sum | cut -d' ' -f1
-  elif command -v shasum >/dev/null 2>&1; then
-    shasum -a 256 | cut -d' ' -f1
-  else
-    bail "neither sha256sum nor shasum is installed"
-  fi
+  "${sha256[@]}" | cut -d' ' -f1
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -232,18 +242,13 @@ download() {
 }
 
 sha256_check() {
-  if command -v sha256sum >/dev/null 2>&1; then
-    sha256sum -c "$1"
-  elif command -v shasum >/dev/null 2>&1; then
-    shasum -a 256 -c "$1"
-  else
-    bail "neither sha256sum nor shasum is installed; cannot verify the download"
-  fi
+  "${sha256[@]}" -c "$1"
 }
 
 # Verifies $work/$asset against the entry for it in the SHA256SUMS-format file $1.
 verify_against() {
   local sums=$1 label=$2 entry="$work/entry.sha256"
+  require_sha256 "cannot verify $asset"
   if ! awk -v name="$asset" '
     { sub(/\r$/, ""); n = $2; sub(/^\*/, "", n) }
     NF == 2 && n == name { print; found++ }
@@ -341,6 +346,7 @@ use_source_key() {
     fi
     return 0
   fi
+  require_sha256 "cannot tell which source is being built"
   rev=$(
     cd -- "$src"
     find . -name target -prune -o -name .git -prune -o -type f \
