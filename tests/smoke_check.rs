@@ -311,6 +311,17 @@ fn run_passes_on_matching_output() {
 }
 
 #[test]
+fn run_reports_a_command_killed_by_a_signal() {
+    let o = smoke(&["run", "--", "sh", "-c", "kill -9 $$"]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(
+        stdout(&o),
+        "FAIL  run sh -c 'kill -9 $$'\n      \
+         exit code: expected 0, got killed by signal 9 (SIGKILL)  MISMATCH\n"
+    );
+}
+
+#[test]
 fn run_kills_a_command_past_its_timeout() {
     let o = smoke(&["run", "--timeout", "300ms", "--", "sleep", "30"]);
     assert_eq!(code(&o), 1);
@@ -345,6 +356,29 @@ fn a_port_in_use_exits_3() {
          {} or --port auto\n"
             .replace("{}", &(port.parse::<u16>().unwrap() + 10).to_string())
     );
+}
+
+#[test]
+fn a_report_that_cannot_be_written_exits_3() {
+    let o = smoke(&[
+        "--report",
+        "/nonexistent/dir/report.json",
+        "run",
+        "--",
+        "true",
+    ]);
+    assert_eq!(code(&o), 3);
+    // The temporary file of the atomic write has a random name.
+    let err = regex::Regex::new(r"\.relkit-tmp\w+")
+        .unwrap()
+        .replace(&stderr(&o), ".relkit-tmpX")
+        .into_owned();
+    assert_eq!(
+        err,
+        "smoke-check: /nonexistent/dir/report.json: cannot write: No such file or directory \
+         (os error 2) at path \"/nonexistent/dir/.relkit-tmpX\"\n"
+    );
+    assert_eq!(stdout(&o), "");
 }
 
 #[test]
@@ -757,12 +791,10 @@ fn serve_kills_a_child_that_ignores_sigterm() {
         serde_json::json!(["it did not stop within --grace 300ms after SIGTERM and was killed"])
     );
     assert_eq!(check["exit"], serde_json::json!({"signal": 9}));
-    let pid = stdout(&smoke(&args))
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("\"pid\": "))
-        .map(|p| p.trim_end_matches(',').parse::<u64>().unwrap())
-        .unwrap();
-    assert_eq!(in_group(pid), Vec::<String>::new());
+    // The group of this very run is gone (the report above has its pid zeroed).
+    let raw: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let pgid = raw["checks"][0]["pid"].as_u64().unwrap();
+    assert_eq!(in_group(pgid), Vec::<String>::new());
 
     let mut strict = args.to_vec();
     strict.insert(2, "--require-graceful");

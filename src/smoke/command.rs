@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use super::poll::millis;
 use super::process::{self, SpawnOptions, StopHow};
 use super::report::{lossy, CheckReport, Expectation, Kind};
 use super::{start_error, Error, RunArgs};
@@ -51,7 +52,7 @@ impl Plan {
         check.pid = Some(child.pid());
         let exit = child.wait_exit(args.timeout);
         if exit.is_some() {
-            check.ready_ms = u64::try_from(child.started().elapsed().as_millis()).ok();
+            check.ready_ms = Some(millis(child.started().elapsed()));
         } else {
             check.shutdown = Some(child.stop(RUN_GRACE));
             check.fail(format!(
@@ -78,10 +79,10 @@ impl Plan {
             check.expectations.push(Expectation {
                 what: "exit code".to_string(),
                 expected: args.expect_exit.to_string(),
+                // The bare code, or how it ended otherwise (`killed by signal 9 (SIGKILL)`).
                 got: info
-                    .to_string()
-                    .trim_start_matches("exit code ")
-                    .to_string(),
+                    .code
+                    .map_or_else(|| info.to_string(), |c| c.to_string()),
                 ok: info.code == Some(args.expect_exit),
             });
         }

@@ -458,8 +458,11 @@ fn publish(report: &Report, path: Option<PathBuf>, json: bool, ctx: &mut Ctx) ->
         })
     });
     if let Some(path) = &path {
-        let mut bytes = serde_json::to_vec_pretty(report).map_err(|e| Error::Output(e.into()))?;
-        bytes.push(b'\n');
+        let mut bytes = Vec::new();
+        crate::output::write_json(&mut bytes, report).map_err(|source| FileError::Write {
+            path: path.display().to_string(),
+            source,
+        })?;
         crate::fsutil::atomic_write(path, &bytes)?;
     }
     if json {
@@ -479,39 +482,33 @@ fn publish(report: &Report, path: Option<PathBuf>, json: bool, ctx: &mut Ctx) ->
             }
             ctx.gha.annotate(
                 Level::Error,
-                &Annotation::new(message).title(format!("smoke-check {}", kind_word(check))),
+                &Annotation::new(message).title(format!("smoke-check {}", check.kind.word())),
             );
         }
-        let gha_err = |e: io::Error| {
-            Error::File(FileError::Write {
-                path: "$GITHUB_OUTPUT or $GITHUB_STEP_SUMMARY".to_string(),
-                source: e,
-            })
+        let gha_err = |file: &str| {
+            let path = file.to_string();
+            move |source: io::Error| Error::File(FileError::Write { path, source })
         };
         ctx.gha
             .append_summary(&report::markdown(report))
-            .map_err(gha_err)?;
+            .map_err(gha_err("$GITHUB_STEP_SUMMARY"))?;
         let ready = report.ready_ms.map(|ms| ms.to_string()).unwrap_or_default();
-        ctx.gha.set_output("ready-ms", &ready).map_err(gha_err)?;
+        ctx.gha
+            .set_output("ready-ms", &ready)
+            .map_err(gha_err("$GITHUB_OUTPUT"))?;
         ctx.gha
             .set_output("passed", if report.passed { "true" } else { "false" })
-            .map_err(gha_err)?;
-        let report_path = path
-            .as_deref()
-            .map(|p| p.to_string_lossy().into_owned())
-            .unwrap_or_default();
+            .map_err(gha_err("$GITHUB_OUTPUT"))?;
+        // The output is a path a later step opens: lossless, or an error.
+        let report_path = match path.as_deref() {
+            Some(p) => crate::fsutil::path_text(p)?,
+            None => "",
+        };
         ctx.gha
-            .set_output("report", &report_path)
-            .map_err(gha_err)?;
+            .set_output("report", report_path)
+            .map_err(gha_err("$GITHUB_OUTPUT"))?;
     }
     Ok(())
-}
-
-fn kind_word(check: &CheckReport) -> String {
-    serde_json::to_value(check.kind)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 /// Entry point of the `smoke-check` binary and of `relkit smoke-check`.

@@ -140,7 +140,8 @@ pub fn attempts(n: usize) -> String {
     }
 }
 
-fn millis(d: Duration) -> u64 {
+/// A duration in whole milliseconds, for reports.
+pub fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 

@@ -129,6 +129,8 @@ struct Captured {
     tail_lines: usize,
     keep_output: bool,
     log: Option<File>,
+    /// Why the log copy stopped, when a write to it failed.
+    log_error: Option<io::Error>,
 }
 
 impl Captured {
@@ -148,9 +150,11 @@ impl Captured {
             self.tail.push_back(line);
         }
         if let Some(log) = &mut self.log {
-            // A full disk must not stop the service under test; the log is a copy.
-            if log.write_all(raw).is_err() {
+            // A full disk must not stop the service under test; the log is a copy. The error is
+            // kept for the report (see `Child::log_error`).
+            if let Err(e) = log.write_all(raw) {
                 self.log = None;
+                self.log_error = Some(e);
             }
         }
     }
@@ -186,6 +190,8 @@ pub fn spawn(options: SpawnOptions) -> io::Result<Child> {
         .stderr(Stdio::piped());
     new_group(&mut command);
     let (tx, events) = mpsc::channel();
+    // Until the end of this function, with the group remembered and its threads started.
+    let _held = hold_signals();
     let mut child = command.spawn()?;
     let started = Instant::now();
     let pid = child.id();
@@ -347,6 +353,11 @@ impl Child {
         self.lock().tail.iter().cloned().collect()
     }
 
+    /// Why copying the output to the log file stopped, if it did.
+    pub fn log_error(&self) -> Option<String> {
+        self.lock().log_error.as_ref().map(io::Error::to_string)
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Captured> {
         self.captured.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -383,7 +394,7 @@ impl Child {
             wait_gone(self, KILL_WAIT);
             StopHow::Killed
         };
-        let took_ms = u64::try_from(begun.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let took_ms = super::poll::millis(begun.elapsed());
         // The watcher reports the leader's exit status once it has reaped it.
         self.wait_exit(Duration::from_millis(500));
         let left = left_in_group(self);
@@ -423,7 +434,10 @@ mod unix {
     use std::sync::Once;
 
     use nix::errno::Errno;
-    use nix::sys::signal::{killpg, sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
+    use nix::sys::signal::{
+        killpg, pthread_sigmask, sigaction, SaFlags, SigAction, SigHandler, SigSet, SigmaskHow,
+        Signal,
+    };
     use nix::sys::wait::{waitpid, WaitStatus};
     use nix::unistd::Pid;
 
@@ -432,6 +446,40 @@ mod unix {
     /// Process groups started and not yet gone, for the signal handler.
     static GROUPS: [AtomicI32; 16] = [const { AtomicI32::new(0) }; 16];
     static HANDLERS: Once = Once::new();
+
+    /// The signals passed on to the groups started.
+    const PASSED_ON: [Signal; 3] = [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP];
+
+    /// The signals of [`PASSED_ON`] blocked on the spawning thread until dropped.
+    pub struct SignalsHeld(Option<SigSet>);
+
+    impl Drop for SignalsHeld {
+        fn drop(&mut self) {
+            if let Some(old) = &self.0 {
+                let _ = pthread_sigmask(SigmaskHow::SIG_SETMASK, Some(old), None);
+            }
+        }
+    }
+
+    /// Installs the handlers and blocks their signals on this thread while a command is started
+    /// and [`remember`]ed: a SIGTERM arriving in between (a loaded runner cancelling the job the
+    /// moment the service starts) waits, and is handled once the new group is known, instead of
+    /// ending smoke-check with the group left running. The output threads started meanwhile
+    /// inherit the mask, so the signals are always handled on the main thread. The command
+    /// itself starts with an empty mask (see `new_group`).
+    pub fn hold_signals() -> SignalsHeld {
+        install_handlers();
+        let mut set = SigSet::empty();
+        for signal in PASSED_ON {
+            set.add(signal);
+        }
+        let mut old = SigSet::empty();
+        SignalsHeld(
+            pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&set), Some(&mut old))
+                .ok()
+                .map(|()| old),
+        )
+    }
 
     /// Remembers a started group so that smoke-check being interrupted or terminated (Ctrl-C,
     /// a cancelled job) passes SIGTERM on to it instead of leaving the service running.
@@ -445,13 +493,16 @@ mod unix {
                 break;
             }
         }
+    }
+
+    fn install_handlers() {
         HANDLERS.call_once(|| {
             let action = SigAction::new(
                 SigHandler::Handler(on_signal),
                 SaFlags::SA_RESETHAND,
                 SigSet::empty(),
             );
-            for signal in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP] {
+            for signal in PASSED_ON {
                 // SAFETY: `on_signal` only loads atomics and calls kill(2) and raise(3), which
                 // are async-signal-safe.
                 let _ = unsafe { sigaction(signal, &action) };
@@ -488,6 +539,15 @@ mod unix {
         #[cfg(any(target_os = "linux", target_os = "android"))]
         let _ = nix::sys::prctl::set_child_subreaper(true);
         command.process_group(0);
+        // The command starts with no signal blocked, whatever `hold_signals` blocked here.
+        // SAFETY: between fork and exec only pthread_sigmask runs, which is async-signal-safe
+        // and allocates nothing.
+        unsafe {
+            command.pre_exec(|| {
+                pthread_sigmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None)
+                    .map_err(std::io::Error::from)
+            });
+        }
     }
 
     /// Reaps every process of the group that is a child of this one, and reports the leader's
@@ -594,7 +654,15 @@ mod windows {
         command.creation_flags(CREATE_NEW_PROCESS_GROUP);
     }
 
+    /// Nothing is held on Windows.
+    pub struct SignalsHeld;
+
     /// Nothing to do: the job object of the runner ends the tree with smoke-check.
+    pub fn hold_signals() -> SignalsHeld {
+        SignalsHeld
+    }
+
+    /// Nothing to do, as for [`hold_signals`].
     pub fn remember(_pid: u32) {}
 
     /// Nothing to do, as for [`remember`].
@@ -694,6 +762,21 @@ mod tests {
         assert_eq!(
             child.exit().and_then(|e| e.signal),
             Some(nix::sys::signal::Signal::SIGTERM as i32)
+        );
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_log_that_cannot_be_written_is_reported_not_fatal() {
+        let mut options = sh("echo one; echo two");
+        options.log = Some(File::create("/dev/full").unwrap());
+        let mut child = spawn(options).unwrap();
+        assert!(child.wait_exit(Duration::from_secs(10)).is_some());
+        child.settle_output(Duration::from_secs(5));
+        assert_eq!(child.stdout_text(), "one\ntwo\n");
+        assert_eq!(
+            child.log_error().as_deref(),
+            Some("No space left on device (os error 28)")
         );
     }
 

@@ -24,7 +24,8 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn word(self) -> &'static str {
+    /// The subcommand's name, as in the JSON report: `run`, `http`, `tcp`, `serve`.
+    pub fn word(self) -> &'static str {
         match self {
             Kind::Run => "run",
             Kind::Http => "http",

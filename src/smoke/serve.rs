@@ -6,7 +6,7 @@ use std::ffi::OsString;
 use std::fs::File;
 use std::time::{Duration, Instant};
 
-use super::poll::{self, Attempt, Outcome, Verdict, Wake};
+use super::poll::{self, millis, Attempt, Outcome, Verdict, Wake};
 use super::port::{self, PortSpec};
 use super::probe::{HttpProbe, TcpProbe};
 use super::process::{self, Child, Event, SpawnOptions, StopHow};
@@ -31,10 +31,6 @@ enum Readiness {
     Probe(Box<HttpProbe>),
     Port(TcpProbe),
     LogOnly,
-}
-
-fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// The URL of `path_or_url` on the service: a path goes to `http://localhost:PORT`.
@@ -162,6 +158,8 @@ impl Plan {
             Readiness::LogOnly => wait_for_log(&mut child, args.ready_timeout, &args),
         };
         let ready = matches!(outcome.verdict, Verdict::Ready { .. });
+        // An aborted wait already says the command exited, and how.
+        let aborted = matches!(outcome.verdict, Verdict::Aborted(_));
         record(&mut check, outcome);
         if ready && check.ready_by.is_none() {
             check.ready_by = Some(match &readiness {
@@ -176,11 +174,9 @@ impl Plan {
             if let Some(exit) = child.exit() {
                 check.fail(format!("the command exited before it was stopped: {exit}"));
             }
-        } else if let Some(exit) = child.exit() {
+        } else if let (Some(exit), false) = (child.exit(), aborted) {
             if let Some(error) = &mut check.error {
-                if !error.contains("exited") {
-                    error.push_str(&format!("; the command ended: {exit}"));
-                }
+                error.push_str(&format!("; the command ended: {exit}"));
             }
         }
         let shutdown = child.stop(args.grace);
@@ -204,6 +200,12 @@ impl Plan {
         }
         check.shutdown = Some(shutdown);
         check.exit = child.exit();
+        if let (Some(path), Some(why)) = (&args.log, child.log_error()) {
+            check.warnings.push(format!(
+                "--log {}: cannot write: {why}; the rest of the output was not copied",
+                path.display()
+            ));
+        }
         if !check.passed {
             child.settle_output(SETTLE);
             check.log_tail = child.tail();

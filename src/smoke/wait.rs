@@ -4,7 +4,7 @@
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::poll::{self, Outcome, Policy, Verdict, Wake};
+use super::poll::{self, millis, Outcome, Policy, Verdict, Wake};
 use super::probe::{HttpProbe, Method, TcpProbe};
 use super::report::{CheckReport, Kind};
 use super::{Error, HttpArgs, PollArgs, TcpArgs};
@@ -33,7 +33,7 @@ pub fn record(check: &mut CheckReport, outcome: Outcome) {
     match outcome.verdict {
         Verdict::Ready { elapsed, by } => {
             check.passed = check.error.is_none();
-            check.ready_ms = u64::try_from(elapsed.as_millis()).ok();
+            check.ready_ms = Some(millis(elapsed));
             if by.is_some() {
                 check.ready_by = by;
             }
