@@ -9,6 +9,8 @@ use std::fs::OpenOptions;
 use std::io::{self, Write};
 use std::path::PathBuf;
 
+use crate::exit::FileError;
+
 /// How serious an annotation is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
@@ -150,29 +152,39 @@ impl Gha {
 
     /// Writes a step output. Multi-line values use the heredoc form with a random delimiter that
     /// does not occur in the value. Does nothing outside Actions.
-    pub fn set_output(&self, name: &str, value: &str) -> io::Result<()> {
+    ///
+    /// A later step reads the output, so failing to write it is an environment failure (exit 3)
+    /// in every tool; the error names `$GITHUB_OUTPUT` and its file.
+    pub fn set_output(&self, name: &str, value: &str) -> Result<(), FileError> {
         let Some(path) = self.output_file.as_ref().filter(|_| self.actions) else {
             return Ok(());
         };
-        let entry = output_entry(name, value)?;
-        OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)?
-            .write_all(entry.as_bytes())
+        let write = || -> io::Result<()> {
+            let entry = output_entry(name, value)?;
+            OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)?
+                .write_all(entry.as_bytes())
+        };
+        write().map_err(|source| file_error("GITHUB_OUTPUT", path, source))
     }
 
-    /// Appends Markdown to the job summary. Does nothing outside Actions.
-    pub fn append_summary(&self, markdown: &str) -> io::Result<()> {
+    /// Appends Markdown to the job summary. Does nothing outside Actions. Failing to write it is
+    /// an environment failure, as for [`Gha::set_output`].
+    pub fn append_summary(&self, markdown: &str) -> Result<(), FileError> {
         let Some(path) = self.summary_file.as_ref().filter(|_| self.actions) else {
             return Ok(());
         };
-        let mut file = OpenOptions::new().create(true).append(true).open(path)?;
-        file.write_all(markdown.as_bytes())?;
-        if !markdown.ends_with('\n') {
-            file.write_all(b"\n")?;
-        }
-        Ok(())
+        let append = || -> io::Result<()> {
+            let mut file = OpenOptions::new().create(true).append(true).open(path)?;
+            file.write_all(markdown.as_bytes())?;
+            if !markdown.ends_with('\n') {
+                file.write_all(b"\n")?;
+            }
+            Ok(())
+        };
+        append().map_err(|source| file_error("GITHUB_STEP_SUMMARY", path, source))
     }
 
     /// Emits an annotation (`::error file=…,line=…::msg`); outside Actions prints
@@ -242,6 +254,14 @@ impl Gha {
                 eprintln!("{}", format_command("add-mask", &[], line));
             }
         }
+    }
+}
+
+/// A failed write to one of the runner's files, named by its variable and path.
+fn file_error(variable: &str, path: &std::path::Path, source: io::Error) -> FileError {
+    FileError::Write {
+        path: format!("${variable} ({})", path.display()),
+        source,
     }
 }
 
@@ -330,6 +350,27 @@ mod tests {
         gha.set_output("a", "b").unwrap();
         gha.append_summary("# hi").unwrap();
         assert!(!out.exists());
+    }
+
+    #[test]
+    fn failed_writes_name_the_runner_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("no-such-dir/out");
+        let gha = Gha::with_files(Some(missing.clone()), Some(missing.clone()));
+        let err = gha.set_output("a", "b").unwrap_err();
+        assert!(
+            err.to_string().starts_with(&format!(
+                "$GITHUB_OUTPUT ({}): cannot write: ",
+                missing.display()
+            )),
+            "{err}"
+        );
+        assert_eq!(crate::exit::ToolError::exit(&err), crate::exit::Exit::Env);
+        let err = gha.append_summary("# x").unwrap_err();
+        assert!(
+            err.to_string().starts_with("$GITHUB_STEP_SUMMARY ("),
+            "{err}"
+        );
     }
 
     #[test]

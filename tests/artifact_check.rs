@@ -1037,10 +1037,12 @@ fn an_unwritable_step_summary_is_an_environment_failure() {
     ];
     let out = run_in(dir.path(), &["f.txt"], &env);
     assert_eq!(code(&out), 3, "{}", text(&out.stderr));
-    assert!(
-        text(&out.stderr)
-            .starts_with("artifact-check: cannot write the Actions summary or outputs: "),
-        "{}",
-        text(&out.stderr)
+    // Inside Actions the failure is an ::error annotation naming the runner's file.
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "::error title=artifact-check::$GITHUB_STEP_SUMMARY ({}): cannot write: Is a directory (os error 21)\n",
+            dir.path().display()
+        )
     );
 }

@@ -482,6 +482,28 @@ fn unwritable_output_is_an_environment_failure() {
     );
 }
 
+#[test]
+fn an_unwritable_step_output_is_an_environment_failure() {
+    // A later step reads `manifest`, `count` and `digests`: not writing them is exit 3, never a
+    // warning and a green step. The manifest itself is written first.
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a", "a");
+    let env: [(&str, &Path); 2] = [
+        ("GITHUB_ACTIONS", Path::new("true")),
+        ("GITHUB_OUTPUT", dir.path()),
+    ];
+    let out = run_env(dir.path(), BIN, &["-o", "SUMS", "a"], &env);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        format!(
+            "::error title=checksum::$GITHUB_OUTPUT ({}): cannot write: Is a directory (os error 21)\n",
+            dir.path().display()
+        )
+    );
+    assert!(dir.path().join("SUMS").exists());
+}
+
 #[cfg(unix)]
 #[test]
 fn symlinks_are_followed_only_when_named_or_with_follow() {

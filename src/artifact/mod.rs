@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use globset::{GlobBuilder, GlobMatcher};
 
 use crate::cli::{Ctx, OutputArgs};
-use crate::exit::{Exit, ToolError};
+use crate::exit::{Exit, FileError, ToolError};
 use crate::fsutil::slash_path;
 use crate::select::{select, SelectError, SelectOptions};
 use binary::Binary;
@@ -123,6 +123,9 @@ pub enum Error {
     /// The report could not be written to stdout.
     #[error("cannot write the report: {0}")]
     Output(#[from] std::io::Error),
+    /// The job summary or a step output could not be written.
+    #[error(transparent)]
+    Actions(#[from] FileError),
 }
 
 impl ToolError for Error {
@@ -130,6 +133,7 @@ impl ToolError for Error {
         match self {
             Error::Usage(_) | Error::Select(_) => Exit::Usage,
             Error::Output(_) => Exit::Env,
+            Error::Actions(e) => e.exit(),
         }
     }
 }
@@ -461,19 +465,12 @@ fn write_report(report: &Report, json: bool, ctx: &mut Ctx) -> Result<Exit, Erro
         .map(|a| a.path.as_str())
         .collect();
     let result = if report.ok { "pass" } else { "fail" };
-    let written = ctx
-        .gha
-        .append_summary(&report.to_markdown())
-        .and_then(|_| ctx.gha.set_output("result", result))
-        .and_then(|_| ctx.gha.set_output("failures", &report.failures.to_string()))
-        .and_then(|_| ctx.gha.set_output("artifacts", &checked.join("\n")));
-    match written {
-        Ok(()) => Ok(Exit::Ok),
-        Err(e) => {
-            eprintln!("artifact-check: cannot write the Actions summary or outputs: {e}");
-            Ok(Exit::Env)
-        }
-    }
+    ctx.gha.append_summary(&report.to_markdown())?;
+    ctx.gha.set_output("result", result)?;
+    ctx.gha
+        .set_output("failures", &report.failures.to_string())?;
+    ctx.gha.set_output("artifacts", &checked.join("\n"))?;
+    Ok(Exit::Ok)
 }
 
 /// The files to check: those given, or those in the directories the --expect patterns name.

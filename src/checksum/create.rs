@@ -210,7 +210,7 @@ pub fn run(args: &Args, ctx: &mut Ctx) -> Result<Exit, Error> {
             manifest.as_deref().unwrap_or_default()
         );
     }
-    publish(ctx, algo, manifest.as_deref(), &files);
+    publish(ctx, algo, manifest.as_deref(), &files)?;
     Ok(Exit::Ok)
 }
 
@@ -249,9 +249,14 @@ fn write_sidecar(
 }
 
 /// Step outputs and the job summary table, inside Actions.
-fn publish(ctx: &Ctx, algo: Algorithm, manifest: Option<&str>, files: &[FileReport]) {
+fn publish(
+    ctx: &Ctx,
+    algo: Algorithm,
+    manifest: Option<&str>,
+    files: &[FileReport],
+) -> Result<(), Error> {
     if !ctx.gha.is_actions() {
-        return;
+        return Ok(());
     }
     let digests: BTreeMap<&str, &str> = files
         .iter()
@@ -273,11 +278,8 @@ fn publish(ctx: &Ctx, algo: Algorithm, manifest: Option<&str>, files: &[FileRepo
         Some(m) => format!("### Checksums: `{m}` ({} files)\n\n", files.len()),
         None => format!("### Checksums ({} files)\n\n", files.len()),
     };
-    super::set_outputs(ctx, manifest.unwrap_or_default(), &digests);
-    if let Err(e) = ctx
-        .gha
-        .append_summary(&format!("{title}{}", table.to_markdown()))
-    {
-        eprintln!("checksum: cannot write the job summary: {e}");
-    }
+    super::set_outputs(ctx, manifest.unwrap_or_default(), &digests)?;
+    ctx.gha
+        .append_summary(&format!("{title}{}", table.to_markdown()))?;
+    Ok(())
 }

@@ -189,7 +189,7 @@ pub fn run(args: &Args, ctx: &mut Ctx) -> Result<Exit, Error> {
             }
         }
         let labels: Vec<&str> = reports.iter().map(|r| r.manifest.as_str()).collect();
-        set_outputs(ctx, &labels.join("\n"), &digests);
+        set_outputs(ctx, &labels.join("\n"), &digests)?;
     }
     Ok(worst)
 }

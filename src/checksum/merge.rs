@@ -143,7 +143,7 @@ pub fn run(args: &Args, ctx: &mut Ctx) -> Result<Exit, Error> {
             entries.len()
         );
     }
-    set_outputs(ctx, manifest.as_deref().unwrap_or_default(), &digests);
+    set_outputs(ctx, manifest.as_deref().unwrap_or_default(), &digests)?;
     Ok(Exit::Ok)
 }
 

@@ -278,16 +278,20 @@ pub fn main(argv: Vec<OsString>) -> std::process::ExitCode {
 }
 
 /// Writes the step outputs every mode sets: `manifest` (path), `count` and `digests` (JSON
-/// object name → hex digest). Failing to write them is reported, not fatal: the work is done.
-fn set_outputs(ctx: &Ctx, manifest: &str, digests: &std::collections::BTreeMap<&str, &str>) {
+/// object name → hex digest). A later step reads them, so failing to write one is exit 3, as in
+/// every tool.
+fn set_outputs(
+    ctx: &Ctx,
+    manifest: &str,
+    digests: &std::collections::BTreeMap<&str, &str>,
+) -> Result<(), Error> {
     let json = serde_json::to_string(digests).unwrap_or_else(|_| "{}".to_string());
     for (name, value) in [
         ("manifest", manifest.to_string()),
         ("count", digests.len().to_string()),
         ("digests", json),
     ] {
-        if let Err(e) = ctx.gha.set_output(name, &value) {
-            eprintln!("checksum: cannot write step output {name}: {e}");
-        }
+        ctx.gha.set_output(name, &value)?;
     }
+    Ok(())
 }

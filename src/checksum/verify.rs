@@ -209,7 +209,7 @@ pub fn run(args: &Args, ctx: &mut Ctx) -> Result<Exit, Error> {
         summary_warnings(&counts, args.strict);
     }
     annotate_failures(ctx, &results);
-    publish(ctx, &labels, &results);
+    publish(ctx, &labels, &results)?;
     let failed = counts.failed + counts.missing + counts.unreadable > 0;
     Ok(worst.worst(if failed { Exit::Failed } else { Exit::Ok }))
 }
@@ -307,16 +307,16 @@ fn annotate_failures(ctx: &Ctx, results: &[LineResult]) {
 }
 
 /// Step outputs (the verified digests) and the job summary table, inside Actions.
-fn publish(ctx: &Ctx, labels: &[String], results: &[LineResult]) {
+fn publish(ctx: &Ctx, labels: &[String], results: &[LineResult]) -> Result<(), Error> {
     if !ctx.gha.is_actions() {
-        return;
+        return Ok(());
     }
     let digests: BTreeMap<&str, &str> = results
         .iter()
         .filter(|r| r.status == Status::Ok)
         .map(|r| (r.name, r.expected))
         .collect();
-    set_outputs(ctx, &labels.join("\n"), &digests);
+    set_outputs(ctx, &labels.join("\n"), &digests)?;
     let mut table = Table::new(&[
         ("File", Align::Left),
         ("Status", Align::Left),
@@ -341,7 +341,6 @@ fn publish(ctx: &Ctx, labels: &[String], results: &[LineResult]) {
         results.len(),
         table.to_markdown()
     );
-    if let Err(e) = ctx.gha.append_summary(&markdown) {
-        eprintln!("checksum: cannot write the job summary: {e}");
-    }
+    ctx.gha.append_summary(&markdown)?;
+    Ok(())
 }

@@ -384,7 +384,7 @@ pub fn summary(o: &Outcome, cov: &Coverage, overflow: &[(String, [u32; 2])]) -> 
 
 /// Inside Actions: annotations on uncovered changed lines (at most ten, merged into ranges),
 /// the job summary, and the outputs `lines`, `branches`, `diff` and `passed`.
-pub fn actions(o: &Outcome, cov: &Coverage, gha: &Gha) -> std::io::Result<()> {
+pub fn actions(o: &Outcome, cov: &Coverage, gha: &Gha) -> Result<(), crate::exit::FileError> {
     if !gha.is_actions() {
         return Ok(());
     }

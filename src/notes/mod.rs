@@ -948,11 +948,10 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
         ("previous-tag", notes.previous_tag.as_deref().unwrap_or("")),
         ("tag", notes.tag.as_str()),
     ] {
-        gha.set_output(name, value).map_err(io("a step output"))?;
+        gha.set_output(name, value)?;
     }
     if !args.bump {
-        gha.append_summary(&notes.markdown)
-            .map_err(io("the job summary"))?;
+        gha.append_summary(&notes.markdown)?;
     }
     Ok(if args.strict && failures.count > 0 {
         Exit::Failed

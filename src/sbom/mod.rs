@@ -810,16 +810,10 @@ fn publish(report: &Report, args: &Args, ctx: &mut Ctx) -> Result<(), Error> {
         }
     }
     if ctx.gha.is_actions() {
-        let gha_err = |source| FileError::Write {
-            path: "$GITHUB_OUTPUT".into(),
-            source,
-        };
         ctx.gha
-            .set_output("sbom-file", report.sbom_file.as_deref().unwrap_or(""))
-            .map_err(gha_err)?;
+            .set_output("sbom-file", report.sbom_file.as_deref().unwrap_or(""))?;
         ctx.gha
-            .set_output("components", &report.components.to_string())
-            .map_err(gha_err)?;
+            .set_output("components", &report.components.to_string())?;
         let mut md = format!(
             "### SBOM\n\n{headline}\n\n{}\n{}",
             sources.to_markdown(),
@@ -851,12 +845,7 @@ fn publish(report: &Report, args: &Args, ctx: &mut Ctx) -> Result<(), Error> {
                 ));
             }
         }
-        ctx.gha
-            .append_summary(&md)
-            .map_err(|source| FileError::Write {
-                path: "$GITHUB_STEP_SUMMARY".into(),
-                source,
-            })?;
+        ctx.gha.append_summary(&md)?;
     }
     Ok(())
 }

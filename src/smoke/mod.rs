@@ -485,28 +485,17 @@ fn publish(report: &Report, path: Option<PathBuf>, json: bool, ctx: &mut Ctx) ->
                 &Annotation::new(message).title(format!("smoke-check {}", check.kind.word())),
             );
         }
-        let gha_err = |file: &str| {
-            let path = file.to_string();
-            move |source: io::Error| Error::File(FileError::Write { path, source })
-        };
-        ctx.gha
-            .append_summary(&report::markdown(report))
-            .map_err(gha_err("$GITHUB_STEP_SUMMARY"))?;
+        ctx.gha.append_summary(&report::markdown(report))?;
         let ready = report.ready_ms.map(|ms| ms.to_string()).unwrap_or_default();
+        ctx.gha.set_output("ready-ms", &ready)?;
         ctx.gha
-            .set_output("ready-ms", &ready)
-            .map_err(gha_err("$GITHUB_OUTPUT"))?;
-        ctx.gha
-            .set_output("passed", if report.passed { "true" } else { "false" })
-            .map_err(gha_err("$GITHUB_OUTPUT"))?;
+            .set_output("passed", if report.passed { "true" } else { "false" })?;
         // The output is a path a later step opens: lossless, or an error.
         let report_path = match path.as_deref() {
             Some(p) => crate::fsutil::path_text(p)?,
             None => "",
         };
-        ctx.gha
-            .set_output("report", report_path)
-            .map_err(gha_err("$GITHUB_OUTPUT"))?;
+        ctx.gha.set_output("report", report_path)?;
     }
     Ok(())
 }

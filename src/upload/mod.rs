@@ -1020,7 +1020,7 @@ fn finish(ctx: &mut Ctx, args: &Args, report: &Report, exit: Exit) -> Result<Exi
             }
         );
         summary.push_str(&table.to_markdown());
-        ctx.gha.append_summary(&summary).map_err(Error::Output)?;
+        ctx.gha.append_summary(&summary)?;
         let assets: serde_json::Map<String, serde_json::Value> = report
             .assets
             .iter()
@@ -1043,7 +1043,7 @@ fn finish(ctx: &mut Ctx, args: &Args, report: &Report, exit: Exit) -> Result<Exi
         ];
         for (name, value) in outputs {
             if let Some(value) = value {
-                ctx.gha.set_output(name, &value).map_err(Error::Output)?;
+                ctx.gha.set_output(name, &value)?;
             }
         }
     }
