@@ -26,10 +26,18 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    // tempfile names its random temporary file in its errors ("… at path .relkit-tmpXyZ"), a
+    // file the user never asked for: a missing or unusable directory is reported with the OS's
+    // own message instead, against the path the user gave.
+    std::fs::metadata(dir).map_err(err)?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".relkit-tmp")
         .tempfile_in(dir)
-        .map_err(err)?;
+        .map_err(|e| {
+            let text = e.to_string();
+            let text = text.split(" at path ").next().unwrap_or(&text).to_string();
+            err(std::io::Error::new(e.kind(), text))
+        })?;
     tmp.write_all(bytes).map_err(err)?;
     tmp.as_file().sync_all().map_err(err)?;
     tmp.persist(path).map_err(|e| err(e.error))?;
@@ -102,6 +110,20 @@ mod tests {
             .unwrap()
             .file_type()
             .is_char_device());
+    }
+
+    #[test]
+    fn errors_name_the_target_not_the_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("missing-dir/SHA256SUMS");
+        let err = atomic_write(&target, b"x").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            format!(
+                "{}: cannot write: No such file or directory (os error 2)",
+                target.display()
+            )
+        );
     }
 
     #[test]

@@ -368,15 +368,10 @@ fn a_report_that_cannot_be_written_exits_3() {
         "true",
     ]);
     assert_eq!(code(&o), 3);
-    // The temporary file of the atomic write has a random name.
-    let err = regex::Regex::new(r"\.relkit-tmp\w+")
-        .unwrap()
-        .replace(&stderr(&o), ".relkit-tmpX")
-        .into_owned();
     assert_eq!(
-        err,
+        stderr(&o),
         "smoke-check: /nonexistent/dir/report.json: cannot write: No such file or directory \
-         (os error 2) at path \"/nonexistent/dir/.relkit-tmpX\"\n"
+         (os error 2)\n"
     );
     assert_eq!(stdout(&o), "");
 }
