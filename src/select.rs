@@ -84,6 +84,11 @@ impl ToolError for SelectError {
     }
 }
 
+/// Why a symbolic link met while walking was not selected. Tools with a flag that follows links
+/// (checksum's `--follow`) say so themselves.
+pub const LINK_NOT_FOLLOWED: &str =
+    "symbolic link not followed while walking (name the file explicitly to include it)";
+
 /// True when `s` contains glob syntax.
 pub fn is_pattern(s: &OsStr) -> bool {
     s.to_string_lossy().contains(['*', '?', '[', '{'])
@@ -215,11 +220,7 @@ fn walk(
             }
         }
         if file_type.is_symlink() {
-            skipped.push((
-                path,
-                "symbolic link not followed while walking (pass --follow, or name the file explicitly)"
-                    .to_string(),
-            ));
+            skipped.push((path, LINK_NOT_FOLLOWED.to_string()));
             continue;
         }
         files.push(Selected {

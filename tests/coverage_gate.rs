@@ -4,6 +4,7 @@
 
 mod harness;
 
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -877,6 +878,28 @@ fn badge_is_written() {
     assert!(
         svg.contains("<title>coverage: 85.7%</title>") && svg.contains("#97ca00"),
         "{svg}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_linked_report_in_a_walked_directory_is_named_not_silently_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let reports = dir.path().join("reports");
+    fs::create_dir(&reports).unwrap();
+    fs::write(dir.path().join("a.c"), "int a;\nint b;\n").unwrap();
+    fs::write(
+        reports.join("unit.info"),
+        "SF:a.c\nDA:1,1\nDA:2,0\nend_of_record\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(reports.join("unit.info"), reports.join("linked.info")).unwrap();
+    let o = run_in(dir.path(), &["reports", "--json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "warning: reports/linked.info: not read: symbolic link not followed while walking \
+         (name the file explicitly to include it)\n"
     );
 }
 

@@ -486,14 +486,7 @@ fn collect(paths: &[OsString], expected: &[Expected]) -> Result<Collected, Error
     }
     let mut dirs: Vec<PathBuf> = Vec::new();
     for e in expected {
-        let mut dir = PathBuf::new();
-        let parent = Path::new(&e.path).parent().unwrap_or(Path::new(""));
-        for part in parent.components() {
-            if crate::select::is_pattern(part.as_os_str()) {
-                break;
-            }
-            dir.push(part.as_os_str());
-        }
+        let mut dir = crate::select::literal_prefix(&e.path);
         if dir.as_os_str().is_empty() {
             dir.push(".");
         }

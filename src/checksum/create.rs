@@ -69,7 +69,12 @@ pub fn run(args: &Args, ctx: &mut Ctx) -> Result<Exit, Error> {
         .iter()
         .map(|(p, reason)| Skipped {
             path: p.display().to_string(),
-            reason: reason.clone(),
+            reason: if reason == crate::select::LINK_NOT_FOLLOWED {
+                "symbolic link not followed while walking (pass --follow, or name the file explicitly)"
+                    .to_string()
+            } else {
+                reason.clone()
+            },
         })
         .collect();
     // Links passed over are worth a notice; the manifest itself and old sidecars, skipped on

@@ -327,6 +327,14 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
     })
     .map_err(Error::Glob)?;
     let selection = crate::select::select(&args.reports, &crate::select::SelectOptions::default())?;
+    // A report reached only through a link while walking a directory is not read: say so, since
+    // a gate must not pass on less than the user pointed it at.
+    for (path, why) in &selection.skipped {
+        ctx.gha.annotate(
+            Level::Warning,
+            &Annotation::new(format!("{}: not read: {why}", path.display())).title("coverage-gate"),
+        );
+    }
     let mut cov = Coverage::default();
     let mut formats: Vec<Format> = Vec::new();
     let mut tools: Vec<Tool> = Vec::new();
