@@ -345,3 +345,26 @@ fn output_to_a_device_writes_through_it() {
     assert!(!meta.is_file(), "/dev/null became a regular file");
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn bump_refuses_outputs_it_would_not_write() {
+    // `--bump` prints only the next version: a notes file or changelog asked for alongside it is
+    // a usage error, not silently skipped.
+    let dir = tempfile::tempdir().unwrap();
+    for extra in [["-o", "NOTES.md"], ["--changelog", "CHANGELOG.md"]] {
+        let mut args = vec!["--bump"];
+        args.extend(extra);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_notes-gen"))
+            .args(&args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.starts_with("error: the argument '--bump' cannot be used with '"),
+            "{stderr}"
+        );
+        assert!(!dir.path().join(extra[1]).exists());
+    }
+}

@@ -73,8 +73,9 @@ pub struct Args {
         env = "NOTES_GEN_TAG_PREFIX"
     )]
     pub tag_prefix: String,
-    /// Print only the next version computed from the commits.
-    #[arg(long)]
+    /// Print only the next version computed from the commits (no notes, no changelog: with
+    /// `--output` or `--changelog` it is a usage error rather than a flag that is quietly ignored).
+    #[arg(long, conflicts_with_all = ["output", "changelog"])]
     pub bump: bool,
     /// Pre-release channel for the next version (`rc` → 1.3.0-rc.1, then 1.3.0-rc.2).
     #[arg(long, value_name = "CHANNEL", env = "NOTES_GEN_PRE")]
