@@ -217,6 +217,35 @@ fn rerun_is_a_no_op() {
 }
 
 #[test]
+fn release_settings_a_reused_release_does_not_take_are_named() {
+    let server = Server::start(Config::default());
+    let dir = workspace();
+    let first = run(&server, dir.path(), &["--tag", "v1.0", "dist/"]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    let again = run(
+        &server,
+        dir.path(),
+        &[
+            "--tag",
+            "v1.0",
+            "--name",
+            "Tool 1.0",
+            "--make-latest",
+            "false",
+            "dist/",
+        ],
+    );
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    let line = "asset-upload: v1.0: the release already exists, so --name, --make-latest left \
+                unchanged (they apply when asset-upload creates or publishes the release)";
+    assert!(
+        stderr.lines().any(|l| l == line),
+        "missing `{line}` in:\n{stderr}"
+    );
+}
+
+#[test]
 fn changed_file_fails_by_default_and_is_replaced_with_replace() {
     let server = Server::start(Config::default());
     let dir = workspace();

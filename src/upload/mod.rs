@@ -279,6 +279,29 @@ struct Report {
     assets: Vec<AssetReport>,
 }
 
+/// The release settings given on the command line that a reused release does not take: title,
+/// notes, target and pre-release only apply on creation; `--make-latest` also on publishing, so
+/// it is listed only when the release is already published.
+fn release_settings_given(args: &Args, notes: bool, published: bool) -> Vec<&'static str> {
+    let mut given = Vec::new();
+    if args.name.is_some() {
+        given.push("--name");
+    }
+    if notes {
+        given.push("--notes-file");
+    }
+    if args.target.is_some() {
+        given.push("--target");
+    }
+    if args.prerelease {
+        given.push("--prerelease");
+    }
+    if published && args.make_latest.is_some() {
+        given.push("--make-latest");
+    }
+    given
+}
+
 fn log_line(line: &str) {
     eprintln!("asset-upload: {line}");
 }
@@ -432,6 +455,7 @@ async fn upload(
         return Ok(worst);
     }
 
+    let notes_given = notes.is_some();
     let (release, created) = match found {
         Some(r) => (r, false),
         None => create_release(&client, args, notes).await?,
@@ -441,6 +465,17 @@ async fn upload(
         &release,
         false,
     ));
+    if !created {
+        let ignored = release_settings_given(args, notes_given, !release.draft);
+        if !ignored.is_empty() {
+            log_line(&format!(
+                "{}: the release already exists, so {} left unchanged (they apply when asset-upload creates{} the release)",
+                args.tag,
+                ignored.join(", "),
+                if release.draft { "" } else { " or publishes" }
+            ));
+        }
+    }
     let progress = Progress::detect(ctx.gha.is_actions());
     let outcomes = upload_all(
         args, progress, &client, &release, &files, &decisions, &existing,
