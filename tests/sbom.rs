@@ -593,6 +593,40 @@ fn malformed_lockfiles_are_named_with_file_and_line() {
         "{}",
         stderr(&out)
     );
+    // The same for an npm project's package.json beside its lockfile…
+    let npm = p.join("npm");
+    std::fs::create_dir(&npm).unwrap();
+    std::fs::copy(
+        fixtures().join("npm-v3/package-lock.json"),
+        npm.join("package-lock.json"),
+    )
+    .unwrap();
+    std::fs::write(
+        npm.join("package.json"),
+        "{\"name\": \"x\",\n  \"version\": }\n",
+    )
+    .unwrap();
+    let out = sbom_in(p, &["npm/package-lock.json"], &[]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with("sbom: npm/package.json:2: "),
+        "{}",
+        stderr(&out)
+    );
+    // …and for an installed package's package.json in a lockless node_modules: a component is
+    // never silently left out of the SBOM.
+    let installed = p.join("installed");
+    let pkg = installed.join("node_modules/left-pad");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(installed.join("package.json"), "{\"name\": \"app\"}\n").unwrap();
+    std::fs::write(pkg.join("package.json"), "{\"name\": \"left-pad\",\n").unwrap();
+    let out = sbom_in(p, &["installed"], &[]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with("sbom: installed/node_modules/left-pad/package.json:"),
+        "{}",
+        stderr(&out)
+    );
     // A go.sum that exists but cannot be read is an error, not a module without checksums.
     std::fs::remove_file(go.join("go.sum")).unwrap();
     std::fs::create_dir(go.join("go.sum")).unwrap();

@@ -345,7 +345,7 @@ fn parse_source(source: &Source, args: &Args) -> Result<Inventory, Error> {
             cargo::parse(p, &read(p)?, args.cargo_home.as_deref()).map_err(m)?
         }
         Source::NpmLock(p) => npm::parse_lock(p, &read(p)?).map_err(m)?,
-        Source::NodeModules(d) => npm::parse_node_modules(d),
+        Source::NodeModules(d) => npm::parse_node_modules(d).map_err(m)?,
         Source::Requirements(p) => python::parse_requirements(&read(p)?).map_err(m)?,
         Source::PoetryLock(p) => python::parse_poetry(p, &read(p)?).map_err(m)?,
         Source::UvLock(p) => python::parse_uv(&read(p)?).map_err(m)?,

@@ -176,32 +176,43 @@ fn sorted_names(dir: &Path) -> Vec<String> {
 }
 
 /// Reads the `package.json` files of an installed `node_modules` tree into lock entries.
-fn walk_node_modules(dir: &Path, prefix: &str, out: &mut HashMap<String, Entry>) {
+fn walk_node_modules(
+    dir: &Path,
+    prefix: &str,
+    out: &mut HashMap<String, Entry>,
+) -> Result<(), Malformed> {
     for name in sorted_names(dir) {
         if name.starts_with('.') {
             continue;
         }
         if name.starts_with('@') {
             for n in sorted_names(&dir.join(&name)) {
-                visit_package(dir, &format!("{name}/{n}"), prefix, out);
+                visit_package(dir, &format!("{name}/{n}"), prefix, out)?;
             }
         } else {
-            visit_package(dir, &name, prefix, out);
+            visit_package(dir, &name, prefix, out)?;
         }
     }
+    Ok(())
 }
 
-fn visit_package(dir: &Path, name: &str, prefix: &str, out: &mut HashMap<String, Entry>) {
+/// One installed package. A directory without a `package.json` is not a package; one whose
+/// `package.json` cannot be parsed is an error naming it, never a component quietly missing from
+/// the SBOM.
+fn visit_package(
+    dir: &Path,
+    name: &str,
+    prefix: &str,
+    out: &mut HashMap<String, Entry>,
+) -> Result<(), Malformed> {
     let pkg_dir = dir.join(name);
-    let Ok(text) = std::fs::read_to_string(pkg_dir.join("package.json")) else {
-        return;
-    };
-    let Ok(entry) = serde_json::from_str::<Entry>(&text) else {
-        return;
+    let Some(entry) = read_manifest(&pkg_dir.join("package.json"))? else {
+        return Ok(());
     };
     let key = format!("{prefix}node_modules/{name}");
-    walk_node_modules(&pkg_dir.join("node_modules"), &format!("{key}/"), out);
+    walk_node_modules(&pkg_dir.join("node_modules"), &format!("{key}/"), out)?;
     out.insert(key, entry);
+    Ok(())
 }
 
 /// Parses `package-lock.json`/`npm-shrinkwrap.json` at `path` (text given), with the
@@ -209,7 +220,7 @@ fn visit_package(dir: &Path, name: &str, prefix: &str, out: &mut HashMap<String,
 pub fn parse_lock(path: &Path, text: &str) -> Result<Inventory, Malformed> {
     let lock: Lockfile = serde_json::from_str(text).map_err(|e| Malformed::json(&e))?;
     let dir = path.parent().unwrap_or(Path::new("."));
-    let manifest = read_package_json(&dir.join("package.json"));
+    let manifest = read_manifest(&dir.join("package.json"))?;
     let mut entries: HashMap<String, Entry> = HashMap::new();
     match (lock.lockfile_version, lock.packages, lock.dependencies) {
         (Some(2 | 3), Some(packages), _) => entries.extend(packages),
@@ -234,10 +245,10 @@ pub fn parse_lock(path: &Path, text: &str) -> Result<Inventory, Malformed> {
 }
 
 /// Reads an installed `node_modules` tree (no lockfile) under `dir`.
-pub fn parse_node_modules(dir: &Path) -> Inventory {
+pub fn parse_node_modules(dir: &Path) -> Result<Inventory, Malformed> {
     let mut entries = HashMap::new();
-    walk_node_modules(&dir.join("node_modules"), "", &mut entries);
-    let root = read_package_json(&dir.join("package.json")).unwrap_or_default();
+    walk_node_modules(&dir.join("node_modules"), "", &mut entries)?;
+    let root = read_manifest(&dir.join("package.json"))?.unwrap_or_default();
     let (name, version) = (root.name.clone(), root.version.clone());
     entries.insert(String::new(), root);
     let mut inv = build(dir, entries, name, version);
@@ -245,9 +256,24 @@ pub fn parse_node_modules(dir: &Path) -> Inventory {
     for c in &mut inv.components {
         c.scope_inferred = true;
     }
-    inv
+    Ok(inv)
 }
 
+/// A `package.json` (the project's own, or an installed package's in a lockless `node_modules`):
+/// none is fine, but one that cannot be read or parsed is an error naming it.
+fn read_manifest(path: &Path) -> Result<Option<Entry>, Malformed> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Malformed::whole(format!("cannot read: {e}")).in_file(path)),
+    };
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|e| Malformed::json(&e).in_file(path))
+}
+
+/// A dependency's installed `package.json`, for its licence: a broken one in `node_modules` (a
+/// cache the project does not own) leaves the licence unknown, where it is reported as missing.
 fn read_package_json(path: &Path) -> Option<Entry> {
     serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
 }
