@@ -92,6 +92,14 @@ mount --rbind /sys "$root/sys"
 mount --rbind /dev "$root/dev"
 mount -t tmpfs tmpfs "$root/tmp"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# The machine's network settings, which CI has too: its CA store (a proxy's CA, where there is
+# one), pip's and npm's machine-wide configuration, and the environment variables that point at
+# them. They are settings of the machine, not packages, so they do not hide a missing install.
+for f in /etc/ssl/certs/ca-certificates.crt /etc/pip.conf /etc/npmrc /usr/etc/npmrc; do
+  [[ -f "$f" ]] && mkdir -p "$root$(dirname "$f")" && cp "$f" "$root$f"
+done
+[[ -f "$HOME/.npmrc" ]] && cp "$HOME/.npmrc" "$root/root/.npmrc"
+mapfile -t netenv < <(env | grep -E '^(SSL_CERT_[A-Z]+|PIP_[A-Z_]+|NODE_EXTRA_CA_CERTS|CURL_CA_BUNDLE|REQUESTS_CA_BUNDLE|GIT_SSL_CAINFO|[a-z]+_proxy|[A-Z]+_PROXY)=' || true)
 
 # Rust: the toolchains read-only, the proxies copied, an empty registry.
 rustup_home="${RUSTUP_HOME:-$HOME/.rustup}" cargo_home="${CARGO_HOME:-$HOME/.cargo}"
@@ -111,7 +119,7 @@ if [[ -d "$HOME/.pyenv" ]]; then
   mapfile -t pip < <(sed -e 's/#.*//' -e 's/[=<>~!].*//' -e 's/[[:space:]]*$//' \
     "$repo"/.ci/deps/*.pip 2>/dev/null | awk 'NF' | sort -u)
   if ((${#pip[@]})); then
-    chroot "$root" env -i HOME=/root PATH="$path" PYENV_ROOT=/root/.pyenv \
+    chroot "$root" env -i "${netenv[@]}" HOME=/root PATH="$path" PYENV_ROOT=/root/.pyenv \
       python3 -m pip uninstall -y -q "${pip[@]}" >/dev/null 2>&1 || true
   fi
 fi
@@ -132,8 +140,8 @@ fi
 git clone -q --no-local "$repo" "$root/root/ci-src"
 echo "clean-machine: bash .ci/run on a clean $suite chroot ($(git -C "$repo" rev-parse --short HEAD))"
 set +e
-chroot "$root" env -i HOME=/root PATH="$path" PYENV_ROOT=/root/.pyenv CI=true TERM=dumb \
-  LANG=C.UTF-8 bash -c 'cd /root/ci-src && bash .ci/run' < /dev/null
+chroot "$root" env -i "${netenv[@]}" HOME=/root PATH="$path" PYENV_ROOT=/root/.pyenv CI=true \
+  TERM=dumb LANG=C.UTF-8 bash -c 'cd /root/ci-src && bash .ci/run' < /dev/null
 rc=$?
 set -e
 echo "clean-machine: .ci/run exited $rc"
