@@ -76,6 +76,76 @@ pub fn slash_path(path: &Path) -> Result<String, FileError> {
     Ok(parts.join("/"))
 }
 
+/// The raw bytes of a path: the file name exactly as the OS holds it (on Unix, any bytes but NUL;
+/// on Windows the WTF-8 form, which is UTF-8 for every valid name). Never fails, never lossy.
+pub fn path_bytes(path: &Path) -> &[u8] {
+    path.as_os_str().as_encoded_bytes()
+}
+
+/// The path whose raw bytes are `bytes` (a name read from a manifest). On Unix every byte string
+/// is a path; elsewhere it must be UTF-8, and `None` says it is not.
+pub fn path_from_bytes(bytes: &[u8]) -> Option<&Path> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        Some(Path::new(std::ffi::OsStr::from_bytes(bytes)))
+    }
+    #[cfg(not(unix))]
+    {
+        std::str::from_utf8(bytes).ok().map(Path::new)
+    }
+}
+
+/// [`slash_path`] as raw bytes: `/` separators, no leading `./`, and any name the filesystem
+/// holds, UTF-8 or not. For outputs that are bytes (checksum manifests), where GNU tools write
+/// a name's bytes as they are.
+pub fn slash_path_bytes(path: &Path) -> Vec<u8> {
+    let mut out: Vec<u8> = Vec::new();
+    let mut first = true;
+    for component in path.components() {
+        let part: &[u8] = match component {
+            Component::CurDir => continue,
+            Component::RootDir => b"",
+            Component::ParentDir => b"..",
+            Component::Prefix(p) => p.as_os_str().as_encoded_bytes(),
+            Component::Normal(s) => s.as_encoded_bytes(),
+        };
+        if !first {
+            out.push(b'/');
+        }
+        first = false;
+        out.extend_from_slice(part);
+    }
+    if out.is_empty() && path.has_root() {
+        out.push(b'/');
+    }
+    out
+}
+
+/// Bytes (a file name) as text, losslessly: valid UTF-8 is returned as it is; otherwise every
+/// byte that is not part of a UTF-8 character is written `\xNN` (two lowercase hex digits) and
+/// every `\` as `\\`, so the text maps back to exactly one byte string. Callers that emit it
+/// say the name was escaped (a JSON `…_hex` field, a warning), since a UTF-8 name is not escaped.
+pub fn escaped_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(bytes.len() + 8);
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c == '\\' {
+                out.push_str("\\\\");
+            } else {
+                out.push(c);
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,5 +210,55 @@ mod tests {
         let p = Path::new(std::ffi::OsStr::from_bytes(b"bad\xff.bin"));
         assert!(matches!(path_text(p), Err(FileError::NotUtf8 { .. })));
         assert!(slash_path(p).is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn raw_paths_round_trip_as_bytes() {
+        use std::os::unix::ffi::OsStrExt;
+        let p = Path::new(std::ffi::OsStr::from_bytes(b"./dist/caf\xe9/x"));
+        assert_eq!(slash_path_bytes(p), b"dist/caf\xe9/x");
+        assert_eq!(slash_path_bytes(Path::new("/")), b"/");
+        assert_eq!(slash_path_bytes(Path::new("/a/./b")), b"/a/b");
+        assert_eq!(path_bytes(p), b"./dist/caf\xe9/x");
+        assert_eq!(
+            path_from_bytes(b"caf\xe9").map(path_bytes),
+            Some(&b"caf\xe9"[..])
+        );
+    }
+
+    /// The decoding a consumer of [`escaped_text`] does.
+    fn unescape(text: &str) -> Vec<u8> {
+        let mut out = Vec::new();
+        let b = text.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'\\' && b[i + 1] == b'\\' {
+                out.push(b'\\');
+                i += 2;
+            } else if b[i] == b'\\' {
+                out.push(u8::from_str_radix(&text[i + 2..i + 4], 16).unwrap());
+                i += 4;
+            } else {
+                out.push(b[i]);
+                i += 1;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn escaped_text_is_lossless() {
+        assert_eq!(escaped_text(b"caf\xc3\xa9 a\\b"), "caf\u{e9} a\\b");
+        assert_eq!(escaped_text(b"caf\xe9\\x.txt"), "caf\\xe9\\\\x.txt");
+        for bytes in [
+            &b"\xff\xfe"[..],
+            b"a\\xe9\xe9",
+            b"\xc3",
+            b"\xe2\x82",
+            b"ok\xc3\xa9\x80",
+        ] {
+            assert_eq!(unescape(&escaped_text(bytes)), bytes, "{bytes:?}");
+        }
     }
 }

@@ -24,7 +24,13 @@ fn run_in(dir: &Path, program: &str, args: &[&str]) -> Out {
     run_env(dir, program, args, &[])
 }
 
-fn run_env(dir: &Path, program: &str, args: &[&str], env: &[(&str, &Path)]) -> Out {
+/// `program args…` in `dir` with a clean checksum environment (plus `env`), `LC_ALL=C`.
+fn command<A: AsRef<std::ffi::OsStr>>(
+    dir: &Path,
+    program: &str,
+    args: &[A],
+    env: &[(&str, &Path)],
+) -> Command {
     let mut cmd = Command::new(program);
     cmd.args(args)
         .current_dir(dir)
@@ -37,7 +43,11 @@ fn run_env(dir: &Path, program: &str, args: &[&str], env: &[(&str, &Path)]) -> O
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let out = cmd.output().unwrap();
+    cmd
+}
+
+fn run_env(dir: &Path, program: &str, args: &[&str], env: &[(&str, &Path)]) -> Out {
+    let out = command(dir, program, args, env).output().unwrap();
     Out {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -922,4 +932,449 @@ fn manifests_can_come_from_standard_input() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(String::from_utf8(out.stdout).unwrap(), "a: OK\n");
+}
+
+/// Issue 13 §4: names that are not UTF-8 (Latin-1), as GNU `sha256sum` writes and reads them:
+/// byte for byte in manifests, escaped losslessly (and warned about) only in text outputs.
+#[cfg(unix)]
+mod not_utf8 {
+    use super::*;
+    use pretty_assertions::assert_eq;
+    use std::ffi::{OsStr, OsString};
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+
+    /// Latin-1 names, one combined with each GNU escape (`\`, LF, CR), a Latin-1 directory, and
+    /// UTF-8 names sorted among them.
+    const FILES: &[(&[u8], &str)] = &[
+        (b"caf\xe9.txt", "cafe\n"),
+        (b"na\xefve/\xfcber.tar.gz", "nested\n"),
+        (b"back\\sl\xe4sh.txt", "backslash\n"),
+        (b"new\nl\xefne.txt", "newline\n"),
+        (b"cr\r\xff.bin", "carriage return\n"),
+        ("ünï.txt".as_bytes(), "utf8\n"),
+        (b"plain.txt", "plain\n"),
+    ];
+
+    fn os(bytes: &[u8]) -> &OsStr {
+        OsStr::from_bytes(bytes)
+    }
+
+    /// The names of [`FILES`] in byte order (`LC_ALL=C sort`).
+    fn sorted() -> Vec<&'static [u8]> {
+        let mut names: Vec<&[u8]> = FILES.iter().map(|(n, _)| *n).collect();
+        names.sort();
+        names
+    }
+
+    fn latin1_tree() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, content) in FILES {
+            let p = dir.path().join(os(name));
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(p, content).unwrap();
+        }
+        dir
+    }
+
+    /// What a process did, stdout as bytes.
+    #[derive(Debug)]
+    struct Raw {
+        code: i32,
+        stdout: Vec<u8>,
+        stderr: String,
+    }
+
+    fn raw(dir: &Path, program: &str, args: &[&OsStr], env: &[(&str, &Path)]) -> Raw {
+        let out = command(dir, program, args, env).output().unwrap();
+        Raw {
+            code: out.status.code().unwrap_or(-1),
+            stdout: out.stdout,
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    fn ours(dir: &Path, args: &[&str]) -> Raw {
+        let args: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
+        raw(dir, BIN, &args, &[])
+    }
+
+    /// `tool extra… names…`, which must succeed.
+    fn gnu(dir: &Path, tool: &str, extra: &[&str], names: &[&[u8]]) -> Vec<u8> {
+        let mut args: Vec<&OsStr> = extra.iter().map(OsStr::new).collect();
+        args.extend(names.iter().map(|n| os(n)));
+        let out = raw(dir, tool, &args, &[]);
+        assert_eq!(out.code, 0, "{tool}: {}", out.stderr);
+        out.stdout
+    }
+
+    /// Bytes shown line by line with non-ASCII bytes as `\xNN`, so a failing comparison prints a
+    /// readable diff of the whole output.
+    fn lines(bytes: &[u8]) -> String {
+        bytes
+            .split(|&b| b == b'\n')
+            .map(|l| l.escape_ascii().to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// GNU `sha256sum -c`'s report for every file verifying: the name's bytes, as they are, but
+    /// escaped with a leading `\` when it holds a newline.
+    fn ok_lines(names: &[&[u8]]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for name in names {
+            if name.contains(&b'\n') {
+                out.push(b'\\');
+                for &b in *name {
+                    match b {
+                        b'\n' => out.extend_from_slice(b"\\n"),
+                        b'\\' => out.extend_from_slice(b"\\\\"),
+                        b'\r' => out.extend_from_slice(b"\\r"),
+                        b => out.push(b),
+                    }
+                }
+            } else {
+                out.extend_from_slice(name);
+            }
+            out.extend_from_slice(b": OK\n");
+        }
+        out
+    }
+
+    #[test]
+    fn relkit_writes_latin1_names_byte_for_byte_as_gnu_and_gnu_verifies_them() {
+        let dir = latin1_tree();
+        for (algo, tool, file) in [
+            ("sha256", "sha256sum", "SHA256SUMS"),
+            ("sha512", "sha512sum", "SHA512SUMS"),
+        ] {
+            let out = ours(dir.path(), &["-a", algo, "-o", file, "."]);
+            assert_eq!(
+                (out.code, out.stderr),
+                (0, format!("checksum: wrote 7 {algo} checksums to {file}\n"))
+            );
+            let manifest = fs::read(dir.path().join(file)).unwrap();
+            assert_eq!(
+                lines(&manifest),
+                lines(&gnu(dir.path(), tool, &[], &sorted()))
+            );
+            let check = raw(
+                dir.path(),
+                tool,
+                &[os(b"--strict"), os(b"-c"), os(file.as_bytes())],
+                &[],
+            );
+            assert_eq!((check.code, check.stderr.as_str()), (0, ""));
+            assert_eq!(lines(&check.stdout), lines(&ok_lines(&sorted())));
+            fs::remove_file(dir.path().join(file)).unwrap();
+        }
+        // --tag, and standard output, too.
+        let tagged = ours(dir.path(), &["--tag", "."]);
+        assert_eq!(tagged.code, 0, "{}", tagged.stderr);
+        assert_eq!(
+            lines(&tagged.stdout),
+            lines(&gnu(dir.path(), "sha256sum", &["--tag"], &sorted()))
+        );
+    }
+
+    #[test]
+    fn gnu_written_latin1_manifests_verify_with_gnus_own_report() {
+        let dir = latin1_tree();
+        for extra in [&[][..], &["--tag"], &["-b"]] {
+            let manifest = gnu(dir.path(), "sha256sum", extra, &sorted());
+            fs::write(dir.path().join("SUMS"), &manifest).unwrap();
+            let theirs = raw(dir.path(), "sha256sum", &[os(b"-c"), os(b"SUMS")], &[]);
+            let mine = ours(dir.path(), &["--check", "--strict", "SUMS"]);
+            assert_eq!((mine.code, mine.stderr.as_str()), (0, ""), "{extra:?}");
+            assert_eq!(lines(&mine.stdout), lines(&theirs.stdout), "{extra:?}");
+            assert_eq!(lines(&mine.stdout), lines(&ok_lines(&sorted())));
+        }
+
+        // A modified file is found, and reported by its raw name, as GNU reports it.
+        let manifest = gnu(dir.path(), "sha256sum", &[], &sorted());
+        fs::write(dir.path().join("SUMS"), &manifest).unwrap();
+        fs::write(dir.path().join(os(b"caf\xe9.txt")), "tampered\n").unwrap();
+        let theirs = raw(dir.path(), "sha256sum", &[os(b"-c"), os(b"SUMS")], &[]);
+        let mine = ours(dir.path(), &["--check", "SUMS"]);
+        assert_eq!(theirs.code, 1);
+        assert_eq!(
+            (mine.code, mine.stderr.as_str()),
+            (1, "checksum: WARNING: 1 computed checksum did NOT match\n")
+        );
+        assert_eq!(lines(&mine.stdout), lines(&theirs.stdout));
+        let quiet = ours(dir.path(), &["--check", "--quiet", "SUMS"]);
+        assert_eq!(lines(&quiet.stdout), lines(b"caf\xe9.txt: FAILED\n"));
+
+        // The file is found by its exact bytes: the same name in UTF-8 is another file.
+        fs::remove_file(dir.path().join(os(b"caf\xe9.txt"))).unwrap();
+        fs::write(dir.path().join("café.txt"), "cafe\n").unwrap();
+        let mine = ours(dir.path(), &["--check", "--quiet", "SUMS"]);
+        assert_eq!(
+            (mine.code, lines(&mine.stdout)),
+            (1, lines(b"caf\xe9.txt: MISSING\n"))
+        );
+    }
+
+    #[test]
+    fn json_escapes_latin1_names_losslessly_with_their_bytes_and_warns() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(os(b"caf\xe9\\x.txt")), "abc").unwrap();
+        fs::write(dir.path().join("a.txt"), "abc").unwrap();
+        std::os::unix::fs::symlink("a.txt", dir.path().join(os(b"l\xefnk"))).unwrap();
+        let abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+        let out = ours(dir.path(), &["--json", "-o", "SUMS", "."]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            doc,
+            serde_json::json!({
+                "algorithm": "sha256",
+                "manifest": "SUMS",
+                "count": 2,
+                "files": [
+                    {"name": "a.txt", "path": "a.txt", "size": 3, "digest": abc},
+                    {"name": "caf\\xe9\\\\x.txt", "name_hex": "636166e95c782e747874",
+                     "path": "caf\\xe9\\\\x.txt", "path_hex": "636166e95c782e747874",
+                     "size": 3, "digest": abc},
+                ],
+                "skipped": [{"path": "l\\xefnk", "path_hex": "6cef6e6b",
+                             "reason": "symbolic link not followed while walking (pass --follow, or name the file explicitly)"}]
+            })
+        );
+        let how = "it is shown escaped in the JSON report (\\xNN for each byte that is not UTF-8, \\\\ for a backslash), with its exact bytes as hex in the `_hex` field next to it; the manifest has its exact bytes";
+        assert_eq!(
+            out.stderr,
+            format!("warning: l\\xefnk: the file name is not valid UTF-8; {how}\nwarning: caf\\xe9\\\\x.txt: the file name is not valid UTF-8; {how}\n")
+        );
+        // The manifest itself has the raw bytes.
+        let mut want = format!("{abc}  a.txt\n\\{abc}  caf").into_bytes();
+        want.extend_from_slice(b"\xe9\\\\x.txt\n");
+        assert_eq!(
+            lines(&fs::read(dir.path().join("SUMS")).unwrap()),
+            lines(&want)
+        );
+
+        let check = ours(dir.path(), &["--check", "--json", "SUMS"]);
+        assert_eq!(check.code, 0, "{}", check.stderr);
+        let doc: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+        assert_eq!(
+            doc["results"],
+            serde_json::json!([
+                {"manifest": "SUMS", "line": 1, "name": "a.txt", "algorithm": "sha256",
+                 "status": "ok", "expected": abc, "actual": abc},
+                {"manifest": "SUMS", "line": 2, "name": "caf\\xe9\\\\x.txt",
+                 "name_hex": "636166e95c782e747874", "algorithm": "sha256",
+                 "status": "ok", "expected": abc, "actual": abc},
+            ])
+        );
+        assert_eq!(
+            check.stderr,
+            format!("warning: caf\\xe9\\\\x.txt: the file name is not valid UTF-8; {how}\n")
+        );
+        // `name_hex` is the exact bytes of the file on disk.
+        let hex = doc["results"][1]["name_hex"].as_str().unwrap();
+        let bytes: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect();
+        assert!(dir.path().join(OsString::from_vec(bytes)).is_file());
+        // The scheme is documented where users look.
+        let help = String::from_utf8(ours(dir.path(), &["--help"]).stdout).unwrap();
+        let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            help.contains(
+                "each byte that is not UTF-8 as \\xNN and each \\ in such a name as \\\\"
+            ) && help.contains("a sibling `<field>_hex` with the exact bytes as hex"),
+            "{help}"
+        );
+    }
+
+    #[test]
+    fn inside_actions_latin1_names_are_escaped_in_outputs_and_summary_with_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(os(b"caf\xe9.zip")), "abc").unwrap();
+        let output = dir.path().join("gh-output");
+        let summary = dir.path().join("gh-summary");
+        let env = [
+            ("GITHUB_ACTIONS", Path::new("true")),
+            ("GITHUB_OUTPUT", output.as_path()),
+            ("GITHUB_STEP_SUMMARY", summary.as_path()),
+        ];
+        let out = raw(
+            dir.path(),
+            BIN,
+            &[os(b"-o"), os(b"SHA256SUMS"), os(b"caf\xe9.zip")],
+            &env,
+        );
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let a = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+        assert_eq!(
+            fs::read_to_string(&output).unwrap(),
+            format!("manifest=SHA256SUMS\ncount=1\ndigests={{\"caf\\\\xe9.zip\":\"{a}\"}}\n")
+        );
+        assert_eq!(
+            fs::read_to_string(&summary).unwrap(),
+            format!("### Checksums: `SHA256SUMS` (1 files)\n\n| File | Size | SHA256 |\n| --- | ---: | --- |\n| caf\\xe9.zip | 3 B | `{a}` |\n")
+        );
+        assert_eq!(
+            out.stderr,
+            "::warning title=checksum::caf\\xe9.zip: the file name is not valid UTF-8; it is shown escaped in the job summary, step outputs and annotations (\\xNN for each byte that is not UTF-8, \\\\ for a backslash); the manifest has its exact bytes\n"
+        );
+        let mut want = format!("{a}  caf").into_bytes();
+        want.extend_from_slice(b"\xe9.zip\n");
+        assert_eq!(fs::read(dir.path().join("SHA256SUMS")).unwrap(), want);
+    }
+
+    #[test]
+    fn latin1_sidecars_hold_the_raw_name_and_gnu_verifies_them() {
+        let dir = latin1_tree();
+        let out = raw(
+            dir.path(),
+            BIN,
+            &[os(b"--sidecar"), os(b"na\xefve/\xfcber.tar.gz")],
+            &[],
+        );
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let sub = dir.path().join(os(b"na\xefve"));
+        let sidecar = fs::read(sub.join(os(b"\xfcber.tar.gz.sha256"))).unwrap();
+        assert_eq!(
+            lines(&sidecar),
+            lines(&gnu(&sub, "sha256sum", &[], &[b"\xfcber.tar.gz"]))
+        );
+        let check = raw(
+            &sub,
+            "sha256sum",
+            &[os(b"-c"), os(b"\xfcber.tar.gz.sha256")],
+            &[],
+        );
+        assert_eq!(
+            (check.code, lines(&check.stdout)),
+            (0, lines(b"\xfcber.tar.gz: OK\n"))
+        );
+    }
+
+    #[test]
+    fn latin1_parts_merge_byte_for_byte_and_conflicts_name_them_escaped() {
+        let dir = latin1_tree();
+        let names = sorted();
+        // Two matrix parts written by GNU, overlapping in one identical entry.
+        fs::write(
+            dir.path().join("p1"),
+            gnu(dir.path(), "sha256sum", &[], &names[..4]),
+        )
+        .unwrap();
+        fs::write(
+            dir.path().join("p2"),
+            gnu(dir.path(), "sha256sum", &[], &names[3..]),
+        )
+        .unwrap();
+        let out = ours(dir.path(), &["--merge", "p2", "p1", "-o", "SHA256SUMS"]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert_eq!(
+            lines(&fs::read(dir.path().join("SHA256SUMS")).unwrap()),
+            lines(&gnu(dir.path(), "sha256sum", &[], &names))
+        );
+        let check = raw(
+            dir.path(),
+            "sha256sum",
+            &[os(b"-c"), os(b"SHA256SUMS")],
+            &[],
+        );
+        assert_eq!(check.code, 0, "{}", check.stderr);
+
+        let json = ours(dir.path(), &["--merge", "--json", "p1"]);
+        assert_eq!(json.code, 0, "{}", json.stderr);
+        let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+        let keys: Vec<&str> = doc["digests"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            vec![
+                "back\\\\sl\\xe4sh.txt",
+                "caf\\xe9.txt",
+                "cr\r\\xff.bin",
+                "na\\xefve/\\xfcber.tar.gz"
+            ]
+        );
+        let hex = |b: &[u8]| b.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        assert_eq!(
+            doc["names_hex"],
+            serde_json::json!({
+                "back\\\\sl\\xe4sh.txt": hex(b"back\\sl\xe4sh.txt"),
+                "caf\\xe9.txt": hex(b"caf\xe9.txt"),
+                "cr\r\\xff.bin": hex(b"cr\r\xff.bin"),
+                "na\\xefve/\\xfcber.tar.gz": hex(b"na\xefve/\xfcber.tar.gz"),
+            })
+        );
+        assert_eq!(
+            json.stderr.matches("warning: ").count(),
+            4,
+            "{}",
+            json.stderr
+        );
+
+        // The same Latin-1 name with another digest: the conflict names it, escaped.
+        fs::write(dir.path().join(os(b"caf\xe9.txt")), "other\n").unwrap();
+        fs::write(
+            dir.path().join("p3"),
+            gnu(dir.path(), "sha256sum", &[], &[b"caf\xe9.txt"]),
+        )
+        .unwrap();
+        let conflict = ours(dir.path(), &["--merge", "p1", "p3"]);
+        assert_eq!(conflict.code, 2);
+        let digest = |part: &str, line: usize| {
+            let text = fs::read(dir.path().join(part)).unwrap();
+            let line = text.split(|&b| b == b'\n').nth(line - 1).unwrap().to_vec();
+            String::from_utf8(line[..64].to_vec()).unwrap()
+        };
+        assert_eq!(
+            conflict.stderr,
+            format!(
+                "checksum: caf\\xe9.txt: conflicting digests: p1:2 has {}, p3:1 has {}; the builds produced different files under one name\n",
+                digest("p1", 2),
+                digest("p3", 1)
+            )
+        );
+    }
+
+    #[test]
+    fn lint_reads_latin1_names_and_says_they_cannot_be_release_assets() {
+        let dir = latin1_tree();
+        let names = sorted();
+        fs::write(
+            dir.path().join("SUMS"),
+            gnu(dir.path(), "sha256sum", &[], &names),
+        )
+        .unwrap();
+        let out = ours(dir.path(), &["--lint", "SUMS"]);
+        let why = "the file name is not valid UTF-8 (Latin-1?); GNU sha256sum verifies it, but a GitHub release asset, macOS and Windows cannot have that name, so users cannot verify the download; rename the file to UTF-8";
+        assert_eq!(
+            (out.code, String::from_utf8(out.stdout).unwrap()),
+            (
+                1,
+                format!(
+                    "SUMS:1: not-utf8: back\\\\sl\\xe4sh.txt: {why}\n\
+                     SUMS:2: not-utf8: caf\\xe9.txt: {why}\n\
+                     SUMS:3: not-utf8: cr\r\\xff.bin: {why}\n\
+                     SUMS:4: not-utf8: na\\xefve/\\xfcber.tar.gz: {why}\n\
+                     SUMS:5: not-utf8: new\nl\\xefne.txt: {why}\n"
+                )
+            )
+        );
+        // Sorted in byte order, as GNU's `LC_ALL=C` glob gave it: no `unsorted` above; out of
+        // order, it is found; no line is ever malformed.
+        let reversed: [&[u8]; 2] = [b"caf\xe9.txt", b"back\\sl\xe4sh.txt"];
+        fs::write(
+            dir.path().join("REV"),
+            gnu(dir.path(), "sha256sum", &[], &reversed),
+        )
+        .unwrap();
+        let out = ours(dir.path(), &["--lint", "REV"]);
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains("REV:2: unsorted: "), "{text}");
+        assert!(!text.contains("malformed"), "{text}");
+    }
 }

@@ -117,6 +117,7 @@ cases! {
     bump_counts_pre_release_channel => "bump-pre",
     links_from_origin_remote => "origin-links",
     downloads_from_checksum_manifest => "downloads",
+    downloads_with_a_latin1_name => "downloads-latin1",
     configured_sections_and_spec_patterns => "config",
     odd_messages_are_counted_not_dropped => "odd-messages",
 }

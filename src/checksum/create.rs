@@ -8,12 +8,12 @@ use serde::Serialize;
 
 use super::algo::Algorithm;
 use super::hash::{hash_all, Hashed};
-use super::manifest::{format_line, format_manifest, Entry, LineStyle};
+use super::manifest::{format_line, format_manifest, hex_unless_utf8, Entry, LineStyle};
 use super::paths::{current_dir, name_under, normalize};
-use super::{report, Args, Error};
+use super::{report, warn_not_utf8, Args, Error};
 use crate::cli::Ctx;
 use crate::exit::{Exit, FileError};
-use crate::fsutil::{atomic_write, path_text};
+use crate::fsutil::{atomic_write, escaped_text, path_bytes};
 use crate::gha::{Annotation, Level};
 use crate::output::{human_bytes, write_json, Align, Table};
 use crate::select::{select, SelectOptions};
@@ -21,24 +21,35 @@ use crate::select::{select, SelectOptions};
 /// A file to hash and the name it gets in the manifest.
 struct Job {
     path: PathBuf,
-    name: String,
+    /// The manifest name: raw bytes, as the manifest holds them.
+    name: Vec<u8>,
 }
 
-/// One hashed file, as reported in JSON.
+/// One hashed file, as reported in JSON. Every name and path is text: a UTF-8 one as it is, any
+/// other escaped losslessly ([`escaped_text`]) with its exact bytes in the `…_hex` field beside
+/// it (absent for UTF-8).
 #[derive(Debug, Serialize)]
 struct FileReport {
     name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name_hex: Option<String>,
     path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path_hex: Option<String>,
     size: u64,
     digest: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     sidecar: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sidecar_hex: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
 struct Report<'a> {
     algorithm: Algorithm,
     manifest: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    manifest_hex: Option<String>,
     count: usize,
     files: &'a [FileReport],
     skipped: Vec<Skipped>,
@@ -47,7 +58,29 @@ struct Report<'a> {
 #[derive(Debug, Serialize)]
 struct Skipped {
     path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path_hex: Option<String>,
     reason: String,
+    /// The path's bytes, for the warning when it is not UTF-8.
+    #[serde(skip)]
+    raw: Vec<u8>,
+}
+
+impl Skipped {
+    fn new(path: &Path, reason: String) -> Self {
+        let raw = path_bytes(path).to_vec();
+        Skipped {
+            path: escaped_text(&raw).into_owned(),
+            path_hex: hex_unless_utf8(&raw),
+            reason,
+            raw,
+        }
+    }
+}
+
+/// A path as text for messages: as it is when UTF-8, else escaped losslessly.
+fn shown(path: &Path) -> String {
+    escaped_text(path_bytes(path)).into_owned()
 }
 
 /// Creates a manifest from `args.paths`.
@@ -67,14 +100,16 @@ pub fn run(args: &Args, ctx: &mut Ctx) -> Result<Exit, Error> {
     let mut skipped: Vec<Skipped> = selection
         .skipped
         .iter()
-        .map(|(p, reason)| Skipped {
-            path: p.display().to_string(),
-            reason: if reason == crate::select::LINK_NOT_FOLLOWED {
-                "symbolic link not followed while walking (pass --follow, or name the file explicitly)"
-                    .to_string()
-            } else {
-                reason.clone()
-            },
+        .map(|(p, reason)| {
+            Skipped::new(
+                p,
+                if reason == crate::select::LINK_NOT_FOLLOWED {
+                    "symbolic link not followed while walking (pass --follow, or name the file explicitly)"
+                        .to_string()
+                } else {
+                    reason.clone()
+                },
+            )
         })
         .collect();
     // Links passed over are worth a notice; the manifest itself and old sidecars, skipped on
@@ -100,30 +135,26 @@ pub fn run(args: &Args, ctx: &mut Ctx) -> Result<Exit, Error> {
         if own.as_deref() == Some(absolute.as_path())
             || is_output(args.output.as_deref(), &file.path)
         {
-            skipped.push(Skipped {
-                path: file.path.display().to_string(),
-                reason: "the manifest being written".to_string(),
-            });
+            skipped.push(Skipped::new(
+                &file.path,
+                "the manifest being written".to_string(),
+            ));
             continue;
         }
         if args.sidecar
             && !file.explicit
-            && file
-                .path
-                .as_os_str()
-                .to_string_lossy()
-                .ends_with(&sidecar_ext)
+            && path_bytes(&file.path).ends_with(sidecar_ext.as_bytes())
         {
-            skipped.push(Skipped {
-                path: file.path.display().to_string(),
-                reason: "a sidecar checksum file".to_string(),
-            });
+            skipped.push(Skipped::new(
+                &file.path,
+                "a sidecar checksum file".to_string(),
+            ));
             continue;
         }
-        let Some(name) = name_under(&absolute, &base)? else {
+        let Some(name) = name_under(&absolute, &base) else {
             return Err(Error::OutsideBase {
-                path: file.path.display().to_string(),
-                base: base.display().to_string(),
+                path: shown(&file.path),
+                base: shown(&base),
             });
         };
         if seen.insert(name.clone()) {
@@ -149,7 +180,7 @@ pub fn run(args: &Args, ctx: &mut Ctx) -> Result<Exit, Error> {
                 worst = worst.worst(report(
                     ctx,
                     Error::File(FileError::Read {
-                        path: job.path.display().to_string(),
+                        path: shown(&job.path),
                         source,
                     }),
                 ));
@@ -171,7 +202,7 @@ pub fn run(args: &Args, ctx: &mut Ctx) -> Result<Exit, Error> {
         .collect();
     let text = format_manifest(&entries, style);
     if let Some(out) = &args.output {
-        atomic_write(out, text.as_bytes())?;
+        atomic_write(out, &text)?;
     }
 
     let mut files = Vec::with_capacity(hashed.len());
@@ -181,18 +212,31 @@ pub fn run(args: &Args, ctx: &mut Ctx) -> Result<Exit, Error> {
         } else {
             None
         };
+        let path = path_bytes(&job.path);
+        let sidecar = sidecar.as_deref().map(path_bytes);
         files.push(FileReport {
-            name: job.name.clone(),
-            path: path_text(&job.path)?.to_string(),
+            name: escaped_text(&job.name).into_owned(),
+            name_hex: hex_unless_utf8(&job.name),
+            path: escaped_text(path).into_owned(),
+            path_hex: hex_unless_utf8(path),
             size: h.size,
             digest: h.digest.clone(),
-            sidecar: sidecar.map(|p| p.display().to_string()),
+            sidecar: sidecar.map(|s| escaped_text(s).into_owned()),
+            sidecar_hex: sidecar.and_then(hex_unless_utf8),
         });
     }
-    let manifest = match &args.output {
-        Some(p) => Some(path_text(p)?.to_string()),
-        None => None,
-    };
+    let manifest = args.output.as_deref().map(path_bytes);
+    // The names (and paths, which hold them) shown escaped in a text output are named in a
+    // warning; the manifest itself keeps their bytes.
+    let mut escaped: Vec<&[u8]> = Vec::new();
+    if args.output_args.json {
+        escaped.extend(manifest);
+        escaped.extend(skipped.iter().map(|s| s.raw.as_slice()));
+    }
+    escaped.extend(hashed.iter().map(|(job, _)| path_bytes(&job.path)));
+    warn_not_utf8(ctx, args, escaped);
+    let manifest_hex = manifest.and_then(hex_unless_utf8);
+    let manifest = manifest.map(|m| escaped_text(m).into_owned());
 
     if args.output_args.json {
         write_json(
@@ -200,13 +244,14 @@ pub fn run(args: &Args, ctx: &mut Ctx) -> Result<Exit, Error> {
             &Report {
                 algorithm: algo,
                 manifest: manifest.clone(),
+                manifest_hex,
                 count: files.len(),
                 files: &files,
                 skipped,
             },
         )?;
     } else if args.output.is_none() {
-        ctx.out.write_all(text.as_bytes())?;
+        ctx.out.write_all(&text)?;
     } else if !ctx.gha.is_actions() {
         eprintln!(
             "checksum: wrote {} {} checksums to {}",
@@ -215,7 +260,7 @@ pub fn run(args: &Args, ctx: &mut Ctx) -> Result<Exit, Error> {
             manifest.as_deref().unwrap_or_default()
         );
     }
-    publish(ctx, algo, manifest.as_deref(), &files)?;
+    publish(ctx, algo, manifest.as_deref(), &hashed, &files)?;
     Ok(Exit::Ok)
 }
 
@@ -243,13 +288,13 @@ fn write_sidecar(
 ) -> Result<PathBuf, Error> {
     let file_name = path.file_name().unwrap_or(path.as_os_str());
     let bare = Entry {
-        name: path_text(Path::new(file_name))?.to_string(),
+        name: file_name.as_encoded_bytes().to_vec(),
         ..entry.clone()
     };
     let mut target = path.as_os_str().to_owned();
     target.push(ext);
     let target = PathBuf::from(target);
-    atomic_write(&target, format_line(&bare, style).as_bytes())?;
+    atomic_write(&target, &format_line(&bare, style))?;
     Ok(target)
 }
 
@@ -258,14 +303,15 @@ fn publish(
     ctx: &Ctx,
     algo: Algorithm,
     manifest: Option<&str>,
+    hashed: &[(&Job, Hashed)],
     files: &[FileReport],
 ) -> Result<(), Error> {
     if !ctx.gha.is_actions() {
         return Ok(());
     }
-    let digests: BTreeMap<&str, &str> = files
+    let digests: BTreeMap<&[u8], &str> = hashed
         .iter()
-        .map(|f| (f.name.as_str(), f.digest.as_str()))
+        .map(|(job, h)| (job.name.as_slice(), h.digest.as_str()))
         .collect();
     let mut table = Table::new(&[
         ("File", Align::Left),
@@ -283,7 +329,7 @@ fn publish(
         Some(m) => format!("### Checksums: `{m}` ({} files)\n\n", files.len()),
         None => format!("### Checksums ({} files)\n\n", files.len()),
     };
-    super::set_outputs(ctx, manifest.unwrap_or_default(), &digests)?;
+    super::set_outputs(ctx, manifest.unwrap_or_default(), digests)?;
     ctx.gha
         .append_summary(&format!("{title}{}", table.to_markdown()))?;
     Ok(())

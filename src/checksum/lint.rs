@@ -10,6 +10,7 @@ use super::paths::{manifest_label, stays_inside};
 use super::{load_manifest, report, set_outputs, Args, Error};
 use crate::cli::Ctx;
 use crate::exit::Exit;
+use crate::fsutil::escaped_text;
 use crate::gha::{Annotation, Level};
 use crate::output::write_json;
 
@@ -53,11 +54,12 @@ pub fn lint(m: &Manifest) -> Vec<Finding> {
         add(None, "mixed-algorithms", format!("mixes {}; `sha256sum -c` reads only SHA-256 lines, so keep one algorithm per manifest", names.join(", ")));
     }
     if let Some(prefix) = common_directory(m) {
+        let prefix = escaped_text(prefix);
         add(None, "directory-prefix", format!("every name starts with `{prefix}/`; users verifying downloaded release assets have flat files; create the manifest with --base {prefix}"));
     }
     let mut by_line: Vec<Finding> = Vec::new();
-    let mut seen: BTreeMap<&str, (usize, &str)> = BTreeMap::new();
-    let mut previous: Option<&str> = None;
+    let mut seen: BTreeMap<&[u8], (usize, &str)> = BTreeMap::new();
+    let mut previous: Option<&[u8]> = None;
     let mut reported_unsorted = false;
     for bad in &m.malformed {
         by_line.push(Finding {
@@ -67,7 +69,8 @@ pub fn lint(m: &Manifest) -> Vec<Finding> {
         });
     }
     for l in &m.lines {
-        let name = l.entry.name.as_str();
+        let raw = l.entry.name.as_slice();
+        let name = l.entry.text_name();
         let mut push = |kind: &'static str, message: String| {
             by_line.push(Finding {
                 line: Some(l.number),
@@ -78,7 +81,10 @@ pub fn lint(m: &Manifest) -> Vec<Finding> {
         if l.form == LineForm::OneSpace {
             push("one-space", "one space between digest and name; perl shasum rejects it; use two spaces (`<hex>  <name>`)".into());
         }
-        if name.starts_with("./") {
+        if std::str::from_utf8(raw).is_err() {
+            push("not-utf8", format!("{name}: the file name is not valid UTF-8 (Latin-1?); GNU sha256sum verifies it, but a GitHub release asset, macOS and Windows cannot have that name, so users cannot verify the download; rename the file to UTF-8"));
+        }
+        if raw.starts_with(b"./") {
             push(
                 "dot-slash",
                 format!(
@@ -86,28 +92,30 @@ pub fn lint(m: &Manifest) -> Vec<Finding> {
                 ),
             );
         }
-        if !stays_inside(name) {
-            let kind = if name.split(['/', '\\']).any(|p| p == "..") {
+        if !stays_inside(raw) {
+            let kind = if raw.split(|&b| b == b'/' || b == b'\\').any(|p| p == b"..") {
                 "parent-dir"
             } else {
                 "absolute"
             };
             push(kind, format!("{name}: an absolute or `..` path (a runner's path?) that verifiers refuse or cannot find; write names relative to the release directory"));
         }
-        match seen.get(name) {
+        match seen.get(raw) {
             Some(&(first, digest)) if digest == l.entry.digest => push("duplicate", format!("{name}: listed again (first on line {first})")),
             Some(&(first, _)) => push("conflict", format!("{name}: listed again with a different digest (first on line {first}); one of them fails")),
             None => {
-                seen.insert(name, (l.number, &l.entry.digest));
+                seen.insert(raw, (l.number, &l.entry.digest));
             }
         }
         if let Some(prev) = previous {
-            if name < prev && !reported_unsorted {
+            // Byte order, what `LC_ALL=C sort` and `checksum` give.
+            if raw < prev && !reported_unsorted {
                 reported_unsorted = true;
+                let prev = escaped_text(prev);
                 push("unsorted", format!("{name}: not sorted by name (comes after {prev}); sorted manifests diff cleanly between releases"));
             }
         }
-        previous = Some(name);
+        previous = Some(raw);
     }
     by_line.sort_by_key(|f| f.line);
     out.extend(by_line);
@@ -116,11 +124,12 @@ pub fn lint(m: &Manifest) -> Vec<Finding> {
 
 /// The first directory every name shares, when all names have one (`dist` for `dist/a`,
 /// `dist/b`).
-fn common_directory(m: &Manifest) -> Option<&str> {
-    let mut first: Option<&str> = None;
+fn common_directory(m: &Manifest) -> Option<&[u8]> {
+    let mut first: Option<&[u8]> = None;
     for l in &m.lines {
-        let (dir, _) = l.entry.name.split_once('/')?;
-        if dir.is_empty() || dir == "." || dir == ".." {
+        let slash = l.entry.name.iter().position(|&b| b == b'/')?;
+        let dir = &l.entry.name[..slash];
+        if dir.is_empty() || dir == b"." || dir == b".." {
             return None;
         }
         match first {
@@ -136,7 +145,6 @@ fn common_directory(m: &Manifest) -> Option<&str> {
 pub fn run(args: &Args, ctx: &mut Ctx) -> Result<Exit, Error> {
     let mut worst = Exit::Ok;
     let mut reports = Vec::new();
-    let mut digests = BTreeMap::new();
     let mut entries = Vec::new();
     for arg in &args.paths {
         let label = manifest_label(arg);
@@ -158,8 +166,9 @@ pub fn run(args: &Args, ctx: &mut Ctx) -> Result<Exit, Error> {
         });
         entries.extend(m.lines.into_iter().map(|l| l.entry));
     }
-    for e in &entries {
-        digests.insert(e.name.as_str(), e.digest.as_str());
+    // Names only reach text here inside findings' messages, escaped, and the step outputs.
+    if ctx.gha.is_actions() {
+        super::warn_not_utf8(ctx, args, entries.iter().map(|e| e.name.as_slice()));
     }
     if args.output_args.json {
         write_json(ctx.out, &reports)?;
@@ -189,7 +198,11 @@ pub fn run(args: &Args, ctx: &mut Ctx) -> Result<Exit, Error> {
             }
         }
         let labels: Vec<&str> = reports.iter().map(|r| r.manifest.as_str()).collect();
-        set_outputs(ctx, &labels.join("\n"), &digests)?;
+        let digests: BTreeMap<&[u8], &str> = entries
+            .iter()
+            .map(|e| (e.name.as_slice(), e.digest.as_str()))
+            .collect();
+        set_outputs(ctx, &labels.join("\n"), digests)?;
     }
     Ok(worst)
 }

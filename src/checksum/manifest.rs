@@ -5,8 +5,12 @@
 //! GNU escaping (coreutils `md5sum.c`): a name containing `\`, LF or CR is written with `\\`,
 //! `\n`, `\r` and the whole line starts with a `\`, so `sha256sum -c` reads it back; names
 //! without those characters are written verbatim.
+//!
+//! Names are bytes, as in coreutils: a name that is not UTF-8 (a Latin-1 `caf\xe9.txt`) is
+//! written and read back byte for byte; only outputs that must be text (JSON, the job summary)
+//! escape it, with [`crate::fsutil::escaped_text`] (issue 13).
 
-use std::fmt::Write as _;
+use std::borrow::Cow;
 
 use super::algo::Algorithm;
 
@@ -17,8 +21,26 @@ pub struct Entry {
     pub algorithm: Algorithm,
     /// The digest, lowercase hex.
     pub digest: String,
-    /// The file name, unescaped, with `/` separators.
-    pub name: String,
+    /// The file name, unescaped, with `/` separators: raw bytes, as GNU tools keep them (a
+    /// Latin-1 name is not UTF-8, and a manifest must still name that file exactly).
+    pub name: Vec<u8>,
+}
+
+impl Entry {
+    /// The name as text for messages, JSON and the job summary: itself when it is UTF-8, else
+    /// escaped losslessly ([`crate::fsutil::escaped_text`]).
+    pub fn text_name(&self) -> Cow<'_, str> {
+        crate::fsutil::escaped_text(&self.name)
+    }
+}
+
+/// The exact bytes of a name as lowercase hex, for the `…_hex` field JSON reports carry next to
+/// a name that is not UTF-8 (and so is shown escaped); `None` for a UTF-8 name, shown as it is.
+pub fn hex_unless_utf8(bytes: &[u8]) -> Option<String> {
+    match std::str::from_utf8(bytes) {
+        Ok(_) => None,
+        Err(_) => Some(super::algo::hex(bytes)),
+    }
 }
 
 /// How manifest lines are written.
@@ -31,61 +53,74 @@ pub enum LineStyle {
 }
 
 /// True when GNU tools escape this name.
-pub fn needs_escape(name: &str) -> bool {
-    name.contains(['\\', '\n', '\r'])
+pub fn needs_escape(name: &[u8]) -> bool {
+    name.iter().any(|b| matches!(b, b'\\' | b'\n' | b'\r'))
 }
 
 /// The name as GNU writes it: `\\`, `\n`, `\r` escaped when [`needs_escape`], verbatim otherwise.
-pub fn escape_name(name: &str) -> String {
+/// Every other byte, UTF-8 or not, is written as it is.
+pub fn escape_name(name: &[u8]) -> Cow<'_, [u8]> {
     if !needs_escape(name) {
-        return name.to_string();
+        return Cow::Borrowed(name);
     }
-    let mut out = String::with_capacity(name.len() + 4);
-    for c in name.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c => out.push(c),
+    let mut out = Vec::with_capacity(name.len() + 4);
+    for &b in name {
+        match b {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b => out.push(b),
         }
     }
-    out
+    Cow::Owned(out)
 }
 
-/// The name as GNU `sha256sum -c` prints it in `name: OK` lines. Coreutils 9.1 escapes it (with a
-/// leading `\`) only when it contains a newline, which would otherwise split the report line; a
-/// lone `\` or CR is printed as is (checked against `sha256sum -c` 9.1).
-pub fn display_name(name: &str) -> String {
-    if name.contains('\n') {
-        format!("\\{}", escape_name(name))
+/// The name as GNU `sha256sum -c` prints it in `name: OK` lines, as bytes. Coreutils 9.1 escapes
+/// it (with a leading `\`) only when it contains a newline, which would otherwise split the
+/// report line; a lone `\` or CR, and bytes that are not UTF-8, are printed as they are (checked
+/// against `sha256sum -c` 9.1).
+pub fn display_name(name: &[u8]) -> Cow<'_, [u8]> {
+    if name.contains(&b'\n') {
+        let mut out = b"\\".to_vec();
+        out.extend_from_slice(&escape_name(name));
+        Cow::Owned(out)
     } else {
-        name.to_string()
+        Cow::Borrowed(name)
     }
 }
 
 /// Formats one manifest line, with its LF.
-pub fn format_line(entry: &Entry, style: LineStyle) -> String {
-    let mut line = String::new();
+pub fn format_line(entry: &Entry, style: LineStyle) -> Vec<u8> {
+    let mut line = Vec::with_capacity(entry.digest.len() + entry.name.len() + 16);
     if needs_escape(&entry.name) {
-        line.push('\\');
+        line.push(b'\\');
     }
     let name = escape_name(&entry.name);
-    // Writing to a String cannot fail.
-    let _ = match style {
-        LineStyle::Gnu => writeln!(line, "{}  {name}", entry.digest),
-        LineStyle::Tag => writeln!(
-            line,
-            "{} ({name}) = {}",
-            entry.algorithm.tag(),
-            entry.digest
-        ),
-    };
+    match style {
+        LineStyle::Gnu => {
+            line.extend_from_slice(entry.digest.as_bytes());
+            line.extend_from_slice(b"  ");
+            line.extend_from_slice(&name);
+        }
+        LineStyle::Tag => {
+            line.extend_from_slice(entry.algorithm.tag().as_bytes());
+            line.extend_from_slice(b" (");
+            line.extend_from_slice(&name);
+            line.extend_from_slice(b") = ");
+            line.extend_from_slice(entry.digest.as_bytes());
+        }
+    }
+    line.push(b'\n');
     line
 }
 
 /// Formats a whole manifest: the entries in the order given (callers sort them).
-pub fn format_manifest(entries: &[Entry], style: LineStyle) -> String {
-    entries.iter().map(|e| format_line(e, style)).collect()
+pub fn format_manifest(entries: &[Entry], style: LineStyle) -> Vec<u8> {
+    let mut out = Vec::with_capacity(entries.len() * 96);
+    for e in entries {
+        out.extend_from_slice(&format_line(e, style));
+    }
+    out
 }
 
 /// Which format a line was written in.
@@ -139,7 +174,8 @@ pub struct Manifest {
     pub no_final_newline: bool,
 }
 
-/// Parses a manifest. Never fails: bad lines are collected in [`Manifest::malformed`].
+/// Parses a manifest. Never fails: bad lines are collected in [`Manifest::malformed`]. Lines are
+/// bytes: a file name that is not UTF-8 (Latin-1, say) is read as GNU `sha256sum -c` reads it.
 pub fn parse(bytes: &[u8]) -> Manifest {
     let mut manifest = Manifest::default();
     let mut bytes = bytes;
@@ -161,14 +197,7 @@ pub fn parse(bytes: &[u8]) -> Manifest {
             }
             None => raw,
         };
-        let Ok(text) = std::str::from_utf8(raw) else {
-            manifest.malformed.push(Malformed {
-                number,
-                reason: "the line is not valid UTF-8".to_string(),
-            });
-            continue;
-        };
-        match parse_line(text) {
+        match parse_line(raw) {
             Ok(None) => {}
             Ok(Some((entry, form, escaped))) => manifest.lines.push(Line {
                 number,
@@ -183,19 +212,21 @@ pub fn parse(bytes: &[u8]) -> Manifest {
 }
 
 /// Parses one line (without its line ending): `Ok(None)` for blank lines and comments.
-pub fn parse_line(text: &str) -> Result<Option<(Entry, LineForm, bool)>, String> {
+pub fn parse_line(line: &[u8]) -> Result<Option<(Entry, LineForm, bool)>, String> {
     // GNU skips leading blanks before the digest or tag.
-    let text = text.trim_start_matches([' ', '\t']);
-    if text.is_empty() || text.starts_with('#') {
+    let start = line
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t'))
+        .unwrap_or(line.len());
+    let text = &line[start..];
+    if text.is_empty() || text.starts_with(b"#") {
         return Ok(None);
     }
-    let (escaped, rest) = match text.strip_prefix('\\') {
+    let (escaped, rest) = match text.strip_prefix(b"\\") {
         Some(rest) => (true, rest),
         None => (false, text),
     };
-    let hex_run = rest
-        .find(|c: char| !c.is_ascii_hexdigit())
-        .unwrap_or(rest.len());
+    let hex_run = hex_prefix_len(rest);
     let parsed = if Algorithm::from_hex_len(hex_run).is_some() {
         parse_gnu(rest)?
     } else if looks_tagged(rest) {
@@ -210,7 +241,7 @@ pub fn parse_line(text: &str) -> Result<Option<(Entry, LineForm, bool)>, String>
     let name = if escaped {
         unescape(name)?
     } else {
-        name.to_string()
+        name.to_vec()
     };
     if name.is_empty() {
         return Err("the file name is empty".to_string());
@@ -226,57 +257,79 @@ pub fn parse_line(text: &str) -> Result<Option<(Entry, LineForm, bool)>, String>
     )))
 }
 
+/// The number of hex digits `s` starts with.
+fn hex_prefix_len(s: &[u8]) -> usize {
+    s.iter()
+        .position(|b| !b.is_ascii_hexdigit())
+        .unwrap_or(s.len())
+}
+
 /// A line like `SHA256 (…` or `SHA2-256(…`: a word and an opening parenthesis.
-fn looks_tagged(s: &str) -> bool {
+fn looks_tagged(s: &[u8]) -> bool {
     let word = s
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
-        .map_or(s, |end| &s[..end]);
-    let after = &s[word.len()..];
-    !word.is_empty() && (after.starts_with(" (") || after.starts_with('('))
+        .iter()
+        .position(|&b| !(b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        .unwrap_or(s.len());
+    let after = &s[word..];
+    word > 0 && (after.starts_with(b" (") || after.starts_with(b"("))
 }
 
 const NOT_A_LINE: &str =
     "not a checksum line (expected `<hex>  <name>` or `SHA256 (<name>) = <hex>`)";
 
-type Parsed<'a> = (Algorithm, &'a str, &'a str, LineForm);
+/// Algorithm, digest (ASCII hex), name (raw bytes, still escaped) and form.
+type Parsed<'a> = (Algorithm, &'a str, &'a [u8], LineForm);
 
-fn parse_gnu(s: &str) -> Result<Parsed<'_>, String> {
-    let hex_end = s
-        .find(|c: char| !c.is_ascii_hexdigit())
-        .ok_or("a digest without a file name")?;
-    let digest = &s[..hex_end];
+/// The digest's ASCII hex digits as text (they are ASCII, so this cannot fail in practice).
+fn ascii(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).unwrap_or_default()
+}
+
+fn parse_gnu(s: &[u8]) -> Result<Parsed<'_>, String> {
+    let hex_end = hex_prefix_len(s);
+    if hex_end == s.len() {
+        return Err("a digest without a file name".to_string());
+    }
+    let digest = ascii(&s[..hex_end]);
     let algorithm = Algorithm::from_hex_len(digest.len()).ok_or_else(|| {
         format!(
             "a digest of {} hex digits matches no supported algorithm (64 sha256, 96 sha384, 128 sha512)",
             digest.len()
         )
     })?;
-    let rest = &s[hex_end..];
-    let Some(rest) = rest.strip_prefix([' ', '\t']) else {
-        return Err("expected a space after the digest".to_string());
+    let rest = match &s[hex_end..] {
+        [b' ' | b'\t', rest @ ..] => rest,
+        _ => return Err("expected a space after the digest".to_string()),
     };
     // `<hex>  name` (text) or `<hex> *name` (binary); anything else is BSD's one-space form.
-    match rest.strip_prefix([' ', '*']) {
-        Some(name) if !name.is_empty() => Ok((algorithm, digest, name, LineForm::Gnu)),
+    match rest {
+        [b' ' | b'*', name @ ..] if !name.is_empty() => {
+            Ok((algorithm, digest, name, LineForm::Gnu))
+        }
         _ => Ok((algorithm, digest, rest, LineForm::OneSpace)),
     }
 }
 
-fn parse_tagged(s: &str) -> Result<Parsed<'_>, String> {
-    let open = s
-        .find('(')
-        .ok_or("not a checksum line (expected `<hex>  <name>` or `SHA256 (<name>) = <hex>`)")?;
+/// The position of the last `needle` in `hay`.
+fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).rposition(|w| w == needle)
+}
+
+fn parse_tagged(s: &[u8]) -> Result<Parsed<'_>, String> {
+    let open = s.iter().position(|&b| b == b'(').ok_or(NOT_A_LINE)?;
     let tag = &s[..open];
-    let (tag, form) = match tag.strip_suffix(' ') {
+    let (tag, form) = match tag.strip_suffix(b" ") {
         Some(t) => (t, LineForm::Tag),
         None => (tag, LineForm::Openssl),
     };
+    // `looks_tagged` let through only ASCII letters, digits, `-` and `_` before the `(`.
+    let tag = ascii(tag);
     let algorithm = Algorithm::from_tag(tag).ok_or_else(|| {
         format!("unsupported algorithm {tag:?}; checksum reads SHA256, SHA384 and SHA512 lines")
     })?;
     let inner = &s[open + 1..];
     // BSD tools do not escape names, so the name ends at the last `) = ` (or `)= `).
-    let (close, sep_len) = match (inner.rfind(") = "), inner.rfind(")= ")) {
+    let (close, sep_len) = match (rfind(inner, b") = "), rfind(inner, b")= ")) {
         (Some(a), Some(b)) if b > a => (b, 3),
         (Some(a), _) => (a, 4),
         (None, Some(b)) => (b, 3),
@@ -284,33 +337,38 @@ fn parse_tagged(s: &str) -> Result<Parsed<'_>, String> {
     };
     let name = &inner[..close];
     let digest = &inner[close + sep_len..];
-    if digest.len() != algorithm.hex_len() || !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if digest.len() != algorithm.hex_len() || !digest.iter().all(u8::is_ascii_hexdigit) {
         return Err(format!(
             "expected {} hex digits for {}, found {:?}",
             algorithm.hex_len(),
             algorithm.tag(),
-            digest
+            crate::fsutil::escaped_text(digest)
         ));
     }
-    Ok((algorithm, digest, name, form))
+    Ok((algorithm, ascii(digest), name, form))
 }
 
-fn unescape(name: &str) -> Result<String, String> {
-    let mut out = String::with_capacity(name.len());
-    let mut chars = name.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
+fn unescape(name: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(name.len());
+    let mut bytes = name.iter().copied();
+    while let Some(b) = bytes.next() {
+        if b != b'\\' {
+            out.push(b);
             continue;
         }
-        match chars.next() {
-            Some('\\') => out.push('\\'),
-            Some('n') => out.push('\n'),
-            Some('r') => out.push('\r'),
+        match bytes.next() {
+            Some(b'\\') => out.push(b'\\'),
+            Some(b'n') => out.push(b'\n'),
+            Some(b'r') => out.push(b'\r'),
             Some(other) => {
+                let shown = if other.is_ascii() {
+                    char::from(other).to_string()
+                } else {
+                    format!("\\x{other:02x}")
+                };
                 return Err(format!(
-                    "unknown escape `\\{other}` in the file name (GNU knows `\\\\`, `\\n`, `\\r`)"
-                ))
+                    "unknown escape `\\{shown}` in the file name (GNU knows `\\\\`, `\\n`, `\\r`)"
+                ));
             }
             None => return Err("the file name ends in a lone backslash".to_string()),
         }
@@ -329,26 +387,39 @@ mod tests {
         Entry {
             algorithm: Algorithm::Sha256,
             digest: H.to_string(),
-            name: name.to_string(),
+            name: name.as_bytes().to_vec(),
         }
+    }
+
+    fn text(bytes: Vec<u8>) -> String {
+        String::from_utf8(bytes).unwrap()
     }
 
     #[test]
     fn gnu_lines_escape_like_coreutils_9() {
         assert_eq!(
-            format_line(&entry("a b.zip"), LineStyle::Gnu),
+            text(format_line(&entry("a b.zip"), LineStyle::Gnu)),
             format!("{H}  a b.zip\n")
         );
         assert_eq!(
-            format_line(&entry("a\\b\nc\rd"), LineStyle::Gnu),
+            text(format_line(&entry("a\\b\nc\rd"), LineStyle::Gnu)),
             format!("\\{H}  a\\\\b\\nc\\rd\n")
         );
         assert_eq!(
-            format_line(&entry("x\\y"), LineStyle::Tag),
+            text(format_line(&entry("x\\y"), LineStyle::Tag)),
             format!("\\SHA256 (x\\\\y) = {H}\n")
         );
-        assert_eq!(display_name("a\nb\\c"), "\\a\\nb\\\\c");
-        assert_eq!(display_name("back\\slash\r"), "back\\slash\r");
+        assert_eq!(&*display_name(b"a\nb\\c"), b"\\a\\nb\\\\c");
+        assert_eq!(&*display_name(b"back\\slash\r"), b"back\\slash\r");
+        // Bytes that are not UTF-8 are written as they are, as `sha256sum` 9.1 writes them.
+        let latin1 = Entry {
+            name: b"caf\xe9\\\n.txt".to_vec(),
+            ..entry("x")
+        };
+        let mut want = format!("\\{H}  caf").into_bytes();
+        want.extend_from_slice(b"\xe9\\\\\\n.txt\n");
+        assert_eq!(format_line(&latin1, LineStyle::Gnu), want);
+        assert_eq!(&*display_name(b"caf\xe9"), b"caf\xe9");
     }
 
     #[test]
@@ -365,7 +436,7 @@ mod tests {
         ] {
             for style in [LineStyle::Gnu, LineStyle::Tag] {
                 let line = format_line(&entry(name), style);
-                let m = parse(line.as_bytes());
+                let m = parse(&line);
                 assert_eq!(m.malformed, vec![], "{line:?}");
                 assert_eq!(m.lines[0].entry, entry(name), "{line:?}");
             }
@@ -386,7 +457,13 @@ mod tests {
         let got: Vec<(usize, &str, LineForm)> = m
             .lines
             .iter()
-            .map(|l| (l.number, l.entry.name.as_str(), l.form))
+            .map(|l| {
+                (
+                    l.number,
+                    std::str::from_utf8(&l.entry.name).unwrap(),
+                    l.form,
+                )
+            })
             .collect();
         assert_eq!(
             got,
@@ -428,6 +505,12 @@ mod tests {
         }
         let m = parse(b"\xff\xfe\n");
         assert_eq!(m.malformed[0].number, 1);
+        let m = parse(&[format!("\\{H}  a\\").as_bytes(), b"\xe9b\n"].concat());
+        assert!(
+            m.malformed[0].reason.contains("unknown escape `\\\\xe9`"),
+            "{:?}",
+            m.malformed
+        );
     }
 
     proptest::proptest! {
@@ -435,7 +518,18 @@ mod tests {
         fn any_name_round_trips(name in "[^\u{0}]{1,40}", tag in proptest::bool::ANY) {
             let style = if tag { LineStyle::Tag } else { LineStyle::Gnu };
             let line = format_line(&entry(&name), style);
-            let m = parse(line.as_bytes());
+            let m = parse(&line);
+            proptest::prop_assert_eq!(&m.lines[0].entry.name, name.as_bytes());
+        }
+
+        #[test]
+        fn any_byte_name_round_trips(
+            name in proptest::collection::vec(1u8..=255, 1..40),
+            tag in proptest::bool::ANY,
+        ) {
+            let style = if tag { LineStyle::Tag } else { LineStyle::Gnu };
+            let e = Entry { name: name.clone(), ..entry("x") };
+            let m = parse(&format_line(&e, style));
             proptest::prop_assert_eq!(&m.lines[0].entry.name, &name);
         }
 

@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::algo::Algorithm;
-use super::manifest::{format_manifest, Entry, LineStyle, Manifest};
+use super::manifest::{format_manifest, hex_unless_utf8, Entry, LineStyle, Manifest};
 use super::paths::manifest_label;
-use super::{load_manifest, report, set_outputs, Args, Error, Listing};
+use super::{load_manifest, report, set_outputs, warn_not_utf8, Args, Error, Listing};
 use crate::cli::Ctx;
 use crate::exit::Exit;
-use crate::fsutil::{atomic_write, path_text};
+use crate::fsutil::{atomic_write, escaped_text, path_bytes};
 use crate::output::write_json;
 
 /// Where an entry came from.
@@ -27,13 +27,18 @@ struct Report<'a> {
     manifest: Option<&'a str>,
     parts: &'a [String],
     count: usize,
-    digests: BTreeMap<&'a str, &'a str>,
+    /// Name → digest; a name that is not UTF-8 is the key in its escaped form.
+    digests: BTreeMap<String, &'a str>,
+    /// Escaped name → its exact bytes as hex, for the names that are not UTF-8.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    names_hex: BTreeMap<String, String>,
 }
 
 /// Merges parsed parts; every problem is returned, not just the first.
 fn merge(parts: Vec<(String, Manifest)>) -> (Vec<Entry>, Vec<Error>) {
     let mut errors = Vec::new();
-    let mut merged: BTreeMap<String, Source> = BTreeMap::new();
+    // Keyed by the raw bytes: sorted in byte order, what `LC_ALL=C sort` gives.
+    let mut merged: BTreeMap<Vec<u8>, Source> = BTreeMap::new();
     let mut algorithm: Option<Algorithm> = None;
     for (file, manifest) in parts {
         for bad in manifest.malformed {
@@ -60,7 +65,7 @@ fn merge(parts: Vec<(String, Manifest)>) -> (Vec<Entry>, Vec<Error>) {
             match merged.get(&l.entry.name) {
                 Some(first) if first.entry.digest == l.entry.digest => {}
                 Some(first) => errors.push(Error::Conflict {
-                    name: l.entry.name.clone(),
+                    name: l.entry.text_name().into_owned(),
                     first: Box::new(Listing {
                         file: first.file.clone(),
                         line: first.line,
@@ -114,15 +119,12 @@ pub fn run(args: &Args, ctx: &mut Ctx) -> Result<Exit, Error> {
     let text = format_manifest(&entries, style);
     let manifest = match &args.output {
         Some(out) => {
-            atomic_write(out, text.as_bytes())?;
-            Some(path_text(out)?.to_string())
+            atomic_write(out, &text)?;
+            Some(escaped_text(path_bytes(out)).into_owned())
         }
         None => None,
     };
-    let digests: BTreeMap<&str, &str> = entries
-        .iter()
-        .map(|e| (e.name.as_str(), e.digest.as_str()))
-        .collect();
+    warn_not_utf8(ctx, args, entries.iter().map(|e| e.name.as_slice()));
     if args.output_args.json {
         write_json(
             ctx.out,
@@ -130,11 +132,18 @@ pub fn run(args: &Args, ctx: &mut Ctx) -> Result<Exit, Error> {
                 manifest: manifest.as_deref(),
                 parts: &labels,
                 count: entries.len(),
-                digests: digests.clone(),
+                digests: entries
+                    .iter()
+                    .map(|e| (e.text_name().into_owned(), e.digest.as_str()))
+                    .collect(),
+                names_hex: entries
+                    .iter()
+                    .filter_map(|e| Some((e.text_name().into_owned(), hex_unless_utf8(&e.name)?)))
+                    .collect(),
             },
         )?;
     } else if manifest.is_none() {
-        ctx.out.write_all(text.as_bytes())?;
+        ctx.out.write_all(&text)?;
     } else if !ctx.gha.is_actions() {
         eprintln!(
             "checksum: merged {} parts into {} ({} entries)",
@@ -143,7 +152,15 @@ pub fn run(args: &Args, ctx: &mut Ctx) -> Result<Exit, Error> {
             entries.len()
         );
     }
-    set_outputs(ctx, manifest.as_deref().unwrap_or_default(), &digests)?;
+    if ctx.gha.is_actions() {
+        set_outputs(
+            ctx,
+            manifest.as_deref().unwrap_or_default(),
+            entries
+                .iter()
+                .map(|e| (e.name.as_slice(), e.digest.as_str())),
+        )?;
+    }
     Ok(Exit::Ok)
 }
 
@@ -165,8 +182,8 @@ mod tests {
             part("m", &format!("{a}  x\n{a}  y\n")),
         ]);
         assert!(errors.is_empty());
-        let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
-        assert_eq!(names, vec!["x", "y", "z"]);
+        let names: Vec<&[u8]> = entries.iter().map(|e| e.name.as_slice()).collect();
+        assert_eq!(names, vec![b"x", b"y", b"z"]);
     }
 
     #[test]

@@ -29,7 +29,12 @@ use algo::Algorithm;
         Without a mode flag, hashes the files, directories (walked, sorted) and glob patterns given and \
         writes a manifest in GNU coreutils format (`<hex>  <name>`, sorted by name, names relative to \
         --base), which `sha256sum -c` verifies. --check verifies manifests, --lint reports what would \
-        break other verifiers, --merge joins partial manifests from matrix jobs.",
+        break other verifiers, --merge joins partial manifests from matrix jobs.\n\n\
+        File names are bytes, as in GNU: a name that is not UTF-8 (Latin-1) is written and verified \
+        byte for byte. Only text outputs escape it, losslessly: --json, the job summary, \
+        annotations and step outputs show each byte that is not UTF-8 as \\xNN and each \\ in such a name as \\\\, \
+        with a warning naming the file; a JSON field holding such a name or path gets a sibling \
+        `<field>_hex` with the exact bytes as hex.",
     after_help = crate::after_help!(
         "  checksum dist/ --base dist -o dist/SHA256SUMS     hash every file under dist/\n  \
          checksum -a sha512 'dist/*.tar.gz' --sidecar       also write dist/x.tar.gz.sha512\n  \
@@ -278,14 +283,19 @@ pub fn main(argv: Vec<OsString>) -> std::process::ExitCode {
 }
 
 /// Writes the step outputs every mode sets: `manifest` (path), `count` and `digests` (JSON
-/// object name → hex digest). A later step reads them, so failing to write one is exit 3, as in
-/// every tool.
-fn set_outputs(
+/// object name → hex digest; a name that is not UTF-8 is the key in its escaped form, see
+/// [`crate::fsutil::escaped_text`]). A later step reads them, so failing to write one is exit 3,
+/// as in every tool.
+fn set_outputs<'a>(
     ctx: &Ctx,
     manifest: &str,
-    digests: &std::collections::BTreeMap<&str, &str>,
+    digests: impl IntoIterator<Item = (&'a [u8], &'a str)>,
 ) -> Result<(), Error> {
-    let json = serde_json::to_string(digests).unwrap_or_else(|_| "{}".to_string());
+    let digests: std::collections::BTreeMap<String, &str> = digests
+        .into_iter()
+        .map(|(name, digest)| (crate::fsutil::escaped_text(name).into_owned(), digest))
+        .collect();
+    let json = serde_json::to_string(&digests).unwrap_or_else(|_| "{}".to_string());
     for (name, value) in [
         ("manifest", manifest.to_string()),
         ("count", digests.len().to_string()),
@@ -294,4 +304,44 @@ fn set_outputs(
         ctx.gha.set_output(name, &value)?;
     }
     Ok(())
+}
+
+/// The text outputs this run writes file names into, when there are any: the JSON report
+/// (`--json`) and, inside Actions, the job summary, step outputs and annotations.
+fn text_outputs(args: &Args, ctx: &Ctx) -> Option<&'static str> {
+    match (args.output_args.json, ctx.gha.is_actions()) {
+        (true, true) => Some("the JSON report and the job summary, step outputs and annotations"),
+        (true, false) => Some("the JSON report"),
+        (false, true) => Some("the job summary, step outputs and annotations"),
+        (false, false) => None,
+    }
+}
+
+/// Warns once per name that is not UTF-8 and goes into a text output: it is shown there escaped
+/// (`\xNN` per byte that is not UTF-8, `\\` per backslash), while the manifest keeps its
+/// bytes. Issue 13: a manifest is bytes, JSON and Markdown are text, and neither side may lose
+/// the name silently.
+fn warn_not_utf8<'a>(ctx: &Ctx, args: &Args, names: impl IntoIterator<Item = &'a [u8]>) {
+    let Some(outputs) = text_outputs(args, ctx) else {
+        return;
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    for name in names {
+        if std::str::from_utf8(name).is_ok() || !seen.insert(name) {
+            continue;
+        }
+        let json = if args.output_args.json {
+            ", with its exact bytes as hex in the `_hex` field next to it"
+        } else {
+            ""
+        };
+        ctx.gha.annotate(
+            crate::gha::Level::Warning,
+            &crate::gha::Annotation::new(format!(
+                "{}: the file name is not valid UTF-8; it is shown escaped in {outputs} (\\xNN for each byte that is not UTF-8, \\\\ for a backslash){json}; the manifest has its exact bytes",
+                crate::fsutil::escaped_text(name)
+            ))
+            .title("checksum"),
+        );
+    }
 }

@@ -6,7 +6,7 @@ use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
 use crate::exit::FileError;
-use crate::fsutil::slash_path;
+use crate::fsutil::{escaped_text, slash_path_bytes};
 
 /// The current directory, read once per run: resolving 10,000 relative paths against it must not
 /// cost 10,000 `getcwd` calls.
@@ -34,37 +34,41 @@ pub fn normalize(cwd: &Path, path: &Path) -> PathBuf {
 }
 
 /// The manifest name of the normalised `path`: relative to the normalised `base`,
-/// `/`-separated, UTF-8. `None` when the file is not under the base directory.
-pub fn name_under(path: &Path, base: &Path) -> Result<Option<String>, FileError> {
+/// `/`-separated, the name's raw bytes (UTF-8 or not, as GNU writes them). `None` when the file
+/// is not under the base directory.
+pub fn name_under(path: &Path, base: &Path) -> Option<Vec<u8>> {
     match path.strip_prefix(base) {
-        Ok(rel) if !rel.as_os_str().is_empty() => Ok(Some(slash_path(rel)?)),
-        _ => Ok(None),
+        Ok(rel) if !rel.as_os_str().is_empty() => Some(slash_path_bytes(rel)),
+        _ => None,
     }
 }
 
 /// True when a manifest name stays inside the base directory: relative, no `..` component, and
 /// no Windows drive or root (`C:\`, `\\server`), whatever OS reads the manifest.
-pub fn stays_inside(name: &str) -> bool {
-    if name.starts_with(['/', '\\']) {
+pub fn stays_inside(name: &[u8]) -> bool {
+    if name.starts_with(b"/") || name.starts_with(b"\\") {
         return false;
     }
-    let bytes = name.as_bytes();
-    if bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' {
+    if name.len() >= 2 && name[0].is_ascii_alphabetic() && name[1] == b':' {
         return false;
     }
     // On Windows `\` separates too; a `..` between either separator leaves the directory.
-    !name.split(['/', '\\']).any(|part| part == "..")
-        && Path::new(name)
-            .components()
-            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+    !name
+        .split(|&b| b == b'/' || b == b'\\')
+        .any(|part| part == b"..")
+        && crate::fsutil::path_from_bytes(name).is_some_and(|p| {
+            p.components()
+                .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+        })
 }
 
-/// How a manifest argument is shown in messages: `-` is standard input.
+/// How a manifest argument is shown in messages: `-` is standard input; a path that is not
+/// UTF-8 is escaped losslessly, never lossily.
 pub fn manifest_label(arg: &OsStr) -> String {
     if arg == "-" {
         "standard input".to_string()
     } else {
-        Path::new(arg).display().to_string()
+        escaped_text(crate::fsutil::path_bytes(Path::new(arg))).into_owned()
     }
 }
 
@@ -95,7 +99,9 @@ mod tests {
     fn names_are_relative_to_the_base() {
         let cwd = Path::new("/work");
         let base = normalize(cwd, Path::new("dist"));
-        let name = |p: &str| name_under(&normalize(cwd, Path::new(p)), &base).unwrap();
+        let name = |p: &str| {
+            name_under(&normalize(cwd, Path::new(p)), &base).map(|n| String::from_utf8(n).unwrap())
+        };
         assert_eq!(name("/work/dist/a.zip"), Some("a.zip".to_string()));
         assert_eq!(name("/work/dist/./sub/../b.zip"), Some("b.zip".to_string()));
         assert_eq!(name("/work/dist/sub/c.zip"), Some("sub/c.zip".to_string()));
@@ -117,10 +123,12 @@ mod tests {
             "\\\\srv\\x",
             "a\\..\\..\\x",
         ] {
-            assert!(!stays_inside(bad), "{bad}");
+            assert!(!stays_inside(bad.as_bytes()), "{bad}");
         }
         for good in ["a", "dist/a.zip", "./a", "a..b", "..a", "a/b..", "ü/x y"] {
-            assert!(stays_inside(good), "{good}");
+            assert!(stays_inside(good.as_bytes()), "{good}");
         }
+        assert!(stays_inside(b"caf\xe9/x"));
+        assert!(!stays_inside(b"caf\xe9/../../x"));
     }
 }

@@ -3,17 +3,18 @@
 
 use std::collections::BTreeMap;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::Serialize;
 
 use super::algo::Algorithm;
 use super::hash::hash_all;
-use super::manifest::display_name;
+use super::manifest::{display_name, hex_unless_utf8};
 use super::paths::{manifest_label, stays_inside};
-use super::{load_manifest, report, set_outputs, Args, Error};
+use super::{load_manifest, report, set_outputs, warn_not_utf8, Args, Error};
 use crate::cli::Ctx;
 use crate::exit::Exit;
+use crate::fsutil::{escaped_text, path_from_bytes};
 use crate::gha::{Annotation, Level};
 use crate::output::{write_json, Align, Table};
 
@@ -33,15 +34,23 @@ struct Item {
     line: usize,
     algorithm: Algorithm,
     expected: String,
-    name: String,
+    /// The name's raw bytes, as the manifest holds them.
+    name: Vec<u8>,
     path: PathBuf,
 }
 
+/// One verified line, as reported in JSON: `name` is text (escaped losslessly when the name is
+/// not UTF-8, with its exact bytes in `name_hex`).
 #[derive(Debug, Serialize)]
 struct LineResult<'a> {
     manifest: &'a str,
     line: usize,
-    name: &'a str,
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name_hex: Option<String>,
+    /// The raw name, printed as it is in `name: OK` lines like `sha256sum -c`.
+    #[serde(skip)]
+    raw: &'a [u8],
     algorithm: Algorithm,
     status: Status,
     expected: &'a str,
@@ -125,16 +134,32 @@ pub fn run(args: &Args, ctx: &mut Ctx) -> Result<Exit, Error> {
                     Error::Outside {
                         file: label.clone(),
                         line: line.number,
-                        name: line.entry.name,
+                        name: line.entry.text_name().into_owned(),
                     },
                 ));
                 continue;
             }
+            // The file is looked up by the name's exact bytes (a Latin-1 name included), as
+            // `sha256sum -c` does; only an OS whose names must be Unicode cannot hold it.
+            let Some(path) = path_from_bytes(&line.entry.name).map(|p| base.join(p)) else {
+                worst = worst.worst(report(
+                    ctx,
+                    Error::Malformed {
+                        file: label.clone(),
+                        line: line.number,
+                        reason: format!(
+                            "{}: the file name is not UTF-8, which this OS cannot hold",
+                            line.entry.text_name()
+                        ),
+                    },
+                ));
+                continue;
+            };
             items.push(Item {
                 manifest: m,
                 line: line.number,
                 algorithm: line.entry.algorithm,
-                path: base.join(Path::new(&line.entry.name)),
+                path,
                 expected: line.entry.digest,
                 name: line.entry.name,
             });
@@ -164,7 +189,9 @@ pub fn run(args: &Args, ctx: &mut Ctx) -> Result<Exit, Error> {
         results.push(LineResult {
             manifest: &labels[item.manifest],
             line: item.line,
-            name: &item.name,
+            name: escaped_text(&item.name).into_owned(),
+            name_hex: hex_unless_utf8(&item.name),
+            raw: &item.name,
             algorithm: item.algorithm,
             status,
             expected: &item.expected,
@@ -183,6 +210,7 @@ pub fn run(args: &Args, ctx: &mut Ctx) -> Result<Exit, Error> {
         }
     }
 
+    warn_not_utf8(ctx, args, results.iter().map(|r| r.raw));
     if args.output_args.json {
         write_json(
             ctx.out,
@@ -204,7 +232,9 @@ pub fn run(args: &Args, ctx: &mut Ctx) -> Result<Exit, Error> {
             if let Some(e) = &r.error {
                 eprintln!("checksum: {}: {e}", r.name);
             }
-            writeln!(ctx.out, "{}: {word}", display_name(r.name))?;
+            // Bytes, not text: a name that is not UTF-8 is printed as GNU prints it.
+            ctx.out.write_all(&display_name(r.raw))?;
+            writeln!(ctx.out, ": {word}")?;
         }
         summary_warnings(&counts, args.strict);
     }
@@ -311,12 +341,13 @@ fn publish(ctx: &Ctx, labels: &[String], results: &[LineResult]) -> Result<(), E
     if !ctx.gha.is_actions() {
         return Ok(());
     }
-    let digests: BTreeMap<&str, &str> = results
+    let digests: BTreeMap<&[u8], &str> = results
         .iter()
         .filter(|r| r.status == Status::Ok)
-        .map(|r| (r.name, r.expected))
+        .map(|r| (r.raw, r.expected))
         .collect();
-    set_outputs(ctx, &labels.join("\n"), &digests)?;
+    let verified = digests.len();
+    set_outputs(ctx, &labels.join("\n"), digests)?;
     let mut table = Table::new(&[
         ("File", Align::Left),
         ("Status", Align::Left),
@@ -330,14 +361,14 @@ fn publish(ctx: &Ctx, labels: &[String], results: &[LineResult]) -> Result<(), E
             Status::Unreadable => "❌ UNREADABLE",
         };
         table.row([
-            r.name.to_string(),
+            r.name.clone(),
             status.to_string(),
             format!("{}:{}", r.manifest, r.line),
         ]);
     }
     let markdown = format!(
         "### Checksum verification: {} of {} OK\n\n{}",
-        digests.len(),
+        verified,
         results.len(),
         table.to_markdown()
     );

@@ -470,7 +470,10 @@ fn downloads(args: &Args, tag: &str, web: Option<&str>) -> Result<Vec<Download>,
         .map(|e| {
             // Release assets are flat: a manifest path `dist/x.tar.gz` is the asset `x.tar.gz`.
             let asset = e.file.rsplit('/').next().unwrap_or(&e.file).to_string();
-            let url = web.and_then(|web| {
+            let file_hex = crate::checksum::manifest::hex_unless_utf8(&e.name);
+            // A release asset's name is UTF-8, so a name that is not has no download link
+            // (`run` warns about it); the escaped text would link to a file that is not there.
+            let url = web.filter(|_| file_hex.is_none()).and_then(|web| {
                 let mut url = url::Url::parse(web).ok()?;
                 url.path_segments_mut()
                     .ok()?
@@ -478,11 +481,12 @@ fn downloads(args: &Args, tag: &str, web: Option<&str>) -> Result<Vec<Download>,
                 Some(url.to_string())
             });
             Download {
-                size: std::fs::metadata(dir.join(&e.file))
-                    .ok()
+                size: crate::fsutil::path_from_bytes(&e.name)
+                    .and_then(|name| std::fs::metadata(dir.join(name)).ok())
                     .filter(|m| m.is_file())
                     .map(|m| m.len()),
                 file: e.file,
+                file_hex,
                 sha256: e.sha256,
                 url,
             }
@@ -861,6 +865,17 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
     }
 
     if let Some(manifest) = &args.checksums {
+        for d in notes.downloads.iter().filter(|d| d.file_hex.is_some()) {
+            let message = format!(
+                "{}: the file name in {} is not valid UTF-8; the Downloads table shows it escaped (\\xNN for each byte that is not UTF-8, \\\\ for a backslash) and without a download link, since a release asset's name is UTF-8; rename the file",
+                d.file,
+                manifest.display()
+            );
+            ctx.gha.annotate(
+                crate::gha::Level::Warning,
+                &crate::gha::Annotation::new(message).title("notes-gen"),
+            );
+        }
         let missing: Vec<&str> = notes
             .downloads
             .iter()

@@ -144,8 +144,12 @@ pub struct Contributor {
 /// One row of the Downloads table.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Download {
-    /// File name from the manifest.
+    /// File name from the manifest, as text: escaped losslessly
+    /// ([`crate::fsutil::escaped_text`]) when the manifest's name is not UTF-8.
     pub file: String,
+    /// The name's exact bytes as hex when it is not UTF-8 (and `file` is escaped).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_hex: Option<String>,
     /// Size in bytes, when the file is present.
     pub size: Option<u64>,
     /// SHA-256.
@@ -356,6 +360,8 @@ impl Notes {
             for d in &self.downloads {
                 let file = match &d.url {
                     Some(url) => format!("[{}]({url})", d.file),
+                    // An escaped name (not UTF-8) as code, where Markdown keeps `\\` as it is.
+                    None if d.file_hex.is_some() => format!("`{}`", d.file),
                     None => d.file.clone(),
                 };
                 let size = d.size.map(crate::output::human_bytes).unwrap_or_default();

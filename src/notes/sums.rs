@@ -8,15 +8,19 @@ use crate::checksum::manifest;
 /// One manifest entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
-    /// The file name as written in the manifest (unescaped).
+    /// The file name as text for the Markdown table: as written in the manifest (unescaped)
+    /// when it is UTF-8; a name that is not (GNU `sha256sum` writes a Latin-1 name's bytes as they
+    /// are) is escaped losslessly with [`crate::fsutil::escaped_text`].
     pub file: String,
+    /// The file name's exact bytes, to find the file on disk.
+    pub name: Vec<u8>,
     /// Lower-case hex SHA-256.
     pub sha256: String,
 }
 
 /// Parses a manifest's bytes; `path` is only for messages. Blank lines and `#` comments are
-/// skipped; a malformed line (including one that is not UTF-8), or a digest other than SHA-256,
-/// is an error naming the line.
+/// skipped; a malformed line, or a digest other than SHA-256, is an error naming the line. A
+/// name that is not UTF-8 is read (see [`Entry::file`]); the caller warns about it.
 pub fn parse(bytes: &[u8], path: &str) -> Result<Vec<Entry>, Error> {
     let parsed = manifest::parse(bytes);
     if let Some(bad) = parsed.malformed.first() {
@@ -44,7 +48,8 @@ pub fn parse(bytes: &[u8], path: &str) -> Result<Vec<Entry>, Error> {
                 });
             }
             Ok(Entry {
-                file: line.entry.name,
+                file: line.entry.text_name().into_owned(),
+                name: line.entry.name,
                 sha256: line.entry.digest,
             })
         })
@@ -88,8 +93,17 @@ mod tests {
         let err = parse(b"\xff\n", "S").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "S:1: the line is not valid UTF-8; expected `<64 hex digits>  <file>` as written by `sha256sum` or `checksum`"
+            "S:1: not a checksum line (expected `<hex>  <name>` or `SHA256 (<name>) = <hex>`); expected `<64 hex digits>  <file>` as written by `sha256sum` or `checksum`"
         );
         assert!(parse("é".as_bytes(), "S").is_err());
+    }
+
+    #[test]
+    fn names_that_are_not_utf8_are_escaped_for_the_table() {
+        // `\` starts a line whose name is escaped, as sha256sum writes `caf<E9>\x.zip`.
+        let text = [format!("\\{H}  caf").as_bytes(), b"\xe9\\\\x.zip\n"].concat();
+        let entries = parse(&text, "S").unwrap();
+        assert_eq!(entries[0].file, "caf\\xe9\\\\x.zip");
+        assert_eq!(entries[0].name, b"caf\xe9\\x.zip");
     }
 }
