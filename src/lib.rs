@@ -15,6 +15,7 @@ pub mod gha;
 pub mod multicall;
 pub mod notes;
 pub mod output;
+pub mod retry;
 pub mod sbom;
 pub mod select;
 pub mod smoke;

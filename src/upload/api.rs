@@ -168,21 +168,12 @@ pub struct RetryPolicy {
 impl RetryPolicy {
     /// The backoff before attempt `attempt + 1`: `base * 2^attempt` capped, half of it random.
     pub fn backoff(&self, attempt: u32) -> Duration {
-        let full = self
-            .base
-            .saturating_mul(1u32.checked_shl(attempt.min(16)).unwrap_or(u32::MAX))
-            .min(self.cap);
-        let half = full / 2;
-        half + half.mul_f64(random_unit())
+        crate::retry::Backoff {
+            base: self.base,
+            cap: self.cap,
+        }
+        .delay(attempt)
     }
-}
-
-fn random_unit() -> f64 {
-    let mut bytes = [0u8; 8];
-    if getrandom::fill(&mut bytes).is_err() {
-        return 0.5;
-    }
-    (u64::from_le_bytes(bytes) >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// GitHub's limits on content-creating requests shared by every upload of the run (about 80 a
