@@ -20,3 +20,4 @@ pub mod sbom;
 pub mod select;
 pub mod smoke;
 pub mod upload;
+pub mod vuln;

@@ -27,6 +27,7 @@ pub const TOOLS: &[ToolEntry] = &[
     ToolEntry { name: "coverage-gate", about: "Gate on coverage totals, changed lines and regressions, from any common report format", main: crate::coverage::main },
     ToolEntry { name: "sbom", about: "CycloneDX SBOM and licence bundle from lockfiles", main: crate::sbom::main },
     ToolEntry { name: "artifact-check", about: "Verify release artifacts: presence, size, architecture, archive and package contents, versions", main: crate::artifact::main },
+    ToolEntry { name: "vuln-check", about: "Check SBOMs and lockfiles for known vulnerabilities (OSV) and gate on their severity", main: crate::vuln::main },
 ];
 
 /// Finds a tool by name.
