@@ -4,6 +4,8 @@
 //! `POST /v1/querybatch` (ids and modified times only, `next_page_token` paging, at most 1,000
 //! queries) and `GET /v1/vulns/{id}` behaviour.
 
+mod harness;
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -1370,5 +1372,83 @@ fn relkit_multicall_runs_vuln_check() {
     assert_eq!(
         String::from_utf8_lossy(&o.stdout),
         "ok: 2 component(s), 0 vulnerabilities (0 at or above --fail-on any), 0 accepted\n"
+    );
+}
+
+#[test]
+fn the_action_runs_end_to_end_and_inputs_stay_data() {
+    let db = offline_db();
+    let ws = tempfile::tempdir().unwrap();
+    for f in ["requirements.txt", "package-lock.json"] {
+        std::fs::copy(fixtures().join("vulnerable").join(f), ws.path().join(f)).unwrap();
+    }
+    let action = || {
+        harness::Action::load("actions/vuln-check")
+            .workspace(ws.path())
+            .input("db", db.path().to_str().unwrap())
+            .input("sarif", "vuln.sarif")
+    };
+    let result = action()
+        .input("paths", "requirements.txt\npackage-lock.json")
+        .input("fail-on", "critical")
+        .run()
+        .unwrap();
+    assert!(!result.success, "{result}");
+    assert_eq!(
+        (
+            &result.outputs["critical"],
+            &result.outputs["high"],
+            &result.outputs["medium"],
+            &result.outputs["total"],
+            &result.outputs["passed"]
+        ),
+        (
+            &"1".to_string(),
+            &"2".to_string(),
+            &"3".to_string(),
+            &"6".to_string(),
+            &"false".to_string()
+        )
+    );
+    assert!(ws.path().join("vuln.sarif").is_file());
+    assert!(
+        result.summary.starts_with("### vuln-check: failed\n"),
+        "{}",
+        result.summary
+    );
+    assert_eq!(
+        result.errors(),
+        vec!["minimist 1.2.5 is affected by GHSA-xvch-5gv4-984h (critical): Prototype Pollution in minimist; upgrade to 1.2.6"]
+    );
+
+    let result = action()
+        .input("paths", "requirements.txt")
+        .input("fail-on", "critical")
+        .run()
+        .unwrap();
+    assert!(result.success, "{result}");
+    assert_eq!(result.outputs["passed"], "true");
+
+    // Inputs that try to run shell are file names and option values, never code.
+    let result = action()
+        .input("paths", "$(touch pwned)\n\"; touch pwned2 #")
+        .input("vex", "`touch pwned3`")
+        .run()
+        .unwrap();
+    assert!(!result.success, "{result}");
+    assert_eq!(result.step("run").exit_code, Some(2));
+    assert_eq!(result.errors(), vec!["$(touch pwned): no such file"]);
+    for f in ["pwned", "pwned2", "pwned3"] {
+        assert!(!ws.path().join(f).exists());
+    }
+    let result = action()
+        .input("paths", "requirements.txt")
+        .input("allow-unchecked", "maybe")
+        .run()
+        .unwrap();
+    assert!(!result.success, "{result}");
+    assert_eq!(
+        result.errors(),
+        vec!["input for --allow-unchecked must be true or false, got 'maybe'"]
     );
 }
