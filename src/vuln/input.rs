@@ -2,6 +2,7 @@
 //! `sbom` reads (through sbom's own readers), as a list of components identified by purl, each
 //! with the file and, when it can be found, the line that declares it.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use serde_json::Value;
@@ -206,6 +207,22 @@ fn line_of_text(text: &str, needle: &str) -> Option<usize> {
         .map(|at| crate::sbom::model::line_of(text, at))
 }
 
+/// The line of every JSON string starting with `pkg:` in an SBOM's text, first occurrence
+/// kept: one pass, instead of a search through the whole document per component.
+fn purl_lines(text: &str) -> HashMap<&str, usize> {
+    let mut lines = HashMap::new();
+    for (n, line) in text.lines().enumerate() {
+        let mut rest = line;
+        while let Some(at) = rest.find("\"pkg:") {
+            let tail = &rest[at + 1..];
+            let Some(end) = tail.find('"') else { break };
+            lines.entry(&tail[..end]).or_insert(n + 1);
+            rest = &tail[end..];
+        }
+    }
+    lines
+}
+
 fn read_cyclonedx(doc: &Value, text: &str, source: &str, inputs: &mut Inputs) -> Result<(), Error> {
     let spec = doc.get("specVersion").and_then(Value::as_str).unwrap_or("");
     if !matches!(spec, "1.4" | "1.5" | "1.6") {
@@ -229,12 +246,12 @@ fn read_cyclonedx(doc: &Value, text: &str, source: &str, inputs: &mut Inputs) ->
             })
         }
     }
+    let lines = purl_lines(text);
     while let Some(c) = stack.pop() {
         let bom_ref = c.get("bom-ref").and_then(Value::as_str).map(str::to_string);
         match c.get("purl").and_then(Value::as_str) {
             Some(purl) => {
-                let line = line_of_text(text, &format!("\"{}\"", purl.replace('"', "\\\"")));
-                add(inputs, purl, source, line, bom_ref);
+                add(inputs, purl, source, lines.get(purl).copied(), bom_ref);
             }
             None => inputs.unchecked.push(Unchecked {
                 component: describe(c),
@@ -281,6 +298,7 @@ fn read_spdx(doc: &Value, text: &str, source: &str, inputs: &mut Inputs) -> Resu
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
+    let lines = purl_lines(text);
     for p in packages {
         let purl = p
             .get("externalRefs")
@@ -292,8 +310,13 @@ fn read_spdx(doc: &Value, text: &str, source: &str, inputs: &mut Inputs) -> Resu
         let id = p.get("SPDXID").and_then(Value::as_str);
         match purl {
             Some(purl) => {
-                let line = line_of_text(text, &format!("\"{purl}\""));
-                add(inputs, purl, source, line, id.map(str::to_string));
+                add(
+                    inputs,
+                    purl,
+                    source,
+                    lines.get(purl).copied(),
+                    id.map(str::to_string),
+                );
             }
             None if id.is_some_and(|id| described.contains(&id)) => {}
             None => {

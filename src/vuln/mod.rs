@@ -396,6 +396,11 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
     // Accepted findings.
     let today = ignore::today();
     let mut used = vec![false; ignores.len()];
+    let bom_refs: BTreeMap<&str, &String> = inputs
+        .components
+        .iter()
+        .filter_map(|c| Some((c.purl.as_str(), c.bom_ref.as_ref()?)))
+        .collect();
     for f in &mut findings {
         let ids: Vec<&str> = std::iter::once(f.id.as_str())
             .chain(f.aliases.iter().map(String::as_str))
@@ -412,17 +417,13 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
             }
         }
         let purl = bare_purl(&f.purl).to_string();
-        let component_ref = inputs
-            .components
-            .iter()
-            .find(|c| c.purl == f.purl)
-            .and_then(|c| c.bom_ref.clone());
+        let component_ref = bom_refs.get(f.purl.as_str()).copied();
         if let Some(s) = vex.iter().find(|s| {
             ids.contains(&s.id.as_str())
                 && (s.refs.is_empty()
                     || s.refs
                         .iter()
-                        .any(|r| bare_purl(r) == purl || Some(r) == component_ref.as_ref()))
+                        .any(|r| bare_purl(r) == purl || Some(r) == component_ref))
         }) {
             f.ignored = Some(format!(
                 "VEX {} ({}): {}",
