@@ -1446,6 +1446,11 @@ fn build_packages_pipeline_runs_locally() {
             "Check out relkit (its actions): emulated",
             "tag: ran",
             "Download every architecture's packages: emulated",
+            // The packaging repository has no lockfile: no SBOM, no vulnerability gate.
+            "lockfiles: ran",
+            "sbom: skipped",
+            "vulns: skipped",
+            "Checksums of the SBOM and the vulnerability report: skipped",
             "parts: ran",
             "merge: ran",
             "Verify the packages against SHA256SUMS: ran",
@@ -1832,4 +1837,117 @@ fn relkit_release_job_runs_locally() {
     assert_eq!(published.assets_at_publish.as_ref().map(Vec::len), Some(6));
     let notes = published.body.clone().unwrap_or_default();
     assert!(notes.contains("FR-002"), "{notes}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// package.yml's vulnerability gate
+// ---------------------------------------------------------------------------------------------
+
+/// An offline OSV database (`DIR/PyPI/all.zip`) holding vuln-check's jinja2 fixture records.
+fn jinja2_osv_db() -> tempfile::TempDir {
+    use std::io::Write;
+    let db = tempfile::tempdir().unwrap();
+    fs::create_dir_all(db.path().join("PyPI")).unwrap();
+    let file = fs::File::create(db.path().join("PyPI/all.zip")).unwrap();
+    let mut zip = zip::ZipWriter::new(file);
+    for id in ["GHSA-462w-v97r-4m45", "PYSEC-2019-217", "PYSEC-2021-66"] {
+        let record = harness::crate_root().join(format!("tests/fixtures/vuln-check/osv/{id}.json"));
+        zip.start_file(
+            format!("{id}.json"),
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+        zip.write_all(&fs::read(record).unwrap()).unwrap();
+    }
+    zip.finish().unwrap();
+    db
+}
+
+#[test]
+fn package_release_gates_on_vulnerabilities_before_publishing() {
+    let wf = load(".github/workflows/package.yml");
+    let db = jinja2_osv_db();
+    for (pin, passes) in [("jinja2==2.11.3\n", true), ("jinja2==2.10\n", false)] {
+        let repo = example_repository();
+        fs::write(repo.path().join("requirements.txt"), pin).unwrap();
+        // One runner's artifacts, as the build job leaves them.
+        let artifacts = tempfile::tempdir().unwrap();
+        let part = artifacts.path().join("relkit-part-linux-x64");
+        fs::create_dir_all(&part).unwrap();
+        fs::write(part.join("hello-health-linux-x64"), "binary\n").unwrap();
+        let sums = Command::new("sha256sum")
+            .arg("hello-health-linux-x64")
+            .current_dir(&part)
+            .output()
+            .unwrap();
+        fs::write(part.join("SHA256SUMS.linux-x64"), &sums.stdout).unwrap();
+        let given = BTreeMap::from([
+            ("build-command", Val::Str("true".into())),
+            ("artifacts", Val::Str("dist/*\n".into())),
+            ("relkit-ref", Val::Str("main".into())),
+        ]);
+        let (base, mut run) = tag_run(
+            &wf,
+            repo.path(),
+            artifacts.path(),
+            workflow_defaults(&wf, &given),
+            "octo-org/tool",
+        );
+        run.env
+            .insert("VULN_CHECK_DB".to_string(), db.path().display().to_string());
+        let mut ctx = base.clone();
+        ctx.set("needs.build.result", Val::Str("success".into()));
+        let server = github_server::Server::start(github_server::Config::default());
+        let mut trace = Trace::new();
+        if passes {
+            let release = run.job("release", ctx).api(&server).run(&mut trace);
+            assert_eq!(release.steps["lockfiles"]["found"], "true");
+            assert_eq!(release.steps["vulns"]["passed"], "true");
+            assert_eq!(release.steps["vulns"]["total"], "0");
+            let dist = release.workspace.path().join("dist");
+            assert_eq!(
+                ls(&dist),
+                [
+                    "SBOM.cdx.json",
+                    "SHA256SUMS",
+                    "VULNERABILITIES.cdx.json",
+                    "hello-health-linux-x64"
+                ]
+            );
+            let sums = fs::read_to_string(dist.join("SHA256SUMS")).unwrap();
+            let listed: Vec<&str> = sums_entries(&sums).into_iter().map(|(_, n)| n).collect();
+            assert_eq!(
+                listed,
+                [
+                    "SBOM.cdx.json",
+                    "VULNERABILITIES.cdx.json",
+                    "hello-health-linux-x64"
+                ]
+            );
+            let state = server.state();
+            assert_eq!(state.releases.len(), 1);
+            assert_eq!(
+                state.releases[0].assets_at_publish.as_ref().map(Vec::len),
+                Some(4)
+            );
+        } else {
+            // The gate fails the job before the draft release is even created.
+            let failed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                run.job("release", ctx).api(&server).run(&mut trace)
+            }));
+            let message = failed
+                .err()
+                .and_then(|p| p.downcast::<String>().ok())
+                .expect("the release job fails");
+            assert!(
+                message.starts_with("release/vulns (./.relkit/actions/vuln-check) failed:"),
+                "{message}"
+            );
+            assert!(
+                message.contains("jinja2 2.10 is affected by GHSA-462w-v97r-4m45 (high)"),
+                "{message}"
+            );
+            assert!(server.state().releases.is_empty(), "nothing published");
+        }
+    }
 }
