@@ -268,4 +268,13 @@ mod tests {
         );
         assert_eq!(Severity::from_label("MODERATE"), Some(Medium));
     }
+
+    #[test]
+    fn any_vector_scores_or_errs_without_panicking() {
+        proptest::proptest!(|(s in "CVSS:3\\.[01]/([A-Z]{1,2}:[A-Z]/){0,10}")| {
+            if let Ok(score) = score_v3(&s) {
+                proptest::prop_assert!((0.0..=10.0).contains(&score.base));
+            }
+        });
+    }
 }

@@ -141,4 +141,13 @@ mod tests {
         assert!(Purl::parse("pkg:npm").is_err());
         assert_eq!(Purl::parse("pkg:npm/lodash").unwrap().version, None);
     }
+
+    #[test]
+    fn any_text_parses_or_errs_without_panicking() {
+        proptest::proptest!(|(s in "(pkg:)?[a-z@%/.:?#=&0-9-]{0,30}")| {
+            if let Ok(p) = Purl::parse(&s) {
+                let _ = p.package();
+            }
+        });
+    }
 }

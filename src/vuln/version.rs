@@ -794,4 +794,19 @@ mod tests {
         let b = Ecosystem::Npm.parse("1.0.0").unwrap();
         assert_eq!(a.partial_cmp(&b), None);
     }
+
+    #[test]
+    fn any_text_parses_or_errs_without_panicking_and_orders_consistently() {
+        proptest::proptest!(|(a in "[0-9a-zA-Z.+!_-]{0,16}", b in "[0-9a-zA-Z.+!_-]{0,16}")| {
+            for eco in Ecosystem::ALL {
+                let (x, y) = (eco.parse(&a), eco.parse(&b));
+                if let (Ok(x), Ok(y)) = (x, y) {
+                    proptest::prop_assert_eq!(x.partial_cmp(&x), Some(Ordering::Equal));
+                    let xy = x.partial_cmp(&y);
+                    let yx = y.partial_cmp(&x);
+                    proptest::prop_assert_eq!(xy, yx.map(Ordering::reverse), "{:?}: {} vs {}", eco, a, b);
+                }
+            }
+        });
+    }
 }
