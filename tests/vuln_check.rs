@@ -1452,3 +1452,32 @@ fn the_action_runs_end_to_end_and_inputs_stay_data() {
         vec!["input for --allow-unchecked must be true or false, got 'maybe'"]
     );
 }
+
+#[test]
+fn an_api_match_the_record_does_not_confirm_is_a_warning() {
+    // The stand-in orders versions as dotted numbers, so it takes jinja2 1!2.0 (epoch 1, later
+    // than every 2.x in PEP 440) for 0.0 and reports the jinja2 records; vuln-check evaluates
+    // each record's ranges itself, does not count them, and says so.
+    let server = OsvServer::start(records(), 1000, Mode::Normal);
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("requirements.txt"), "jinja2==1!2.0\n").unwrap();
+    let o = vuln_check(
+        tmp.path(),
+        &["--api-url", &server.url, "--json", "requirements.txt"],
+        &[],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let report = json_out(&o);
+    assert_eq!(report["findings"], json!([]));
+    let warning = |id: &str| {
+        format!("the OSV API reports {id} for pkg:pypi/jinja2@1%212.0, but the record's ranges do not include 1!2.0; not counted")
+    };
+    assert_eq!(
+        report["warnings"],
+        json!([
+            warning("GHSA-462w-v97r-4m45"),
+            warning("PYSEC-2019-217"),
+            warning("PYSEC-2021-66")
+        ])
+    );
+}

@@ -125,6 +125,8 @@ pub struct Found {
     pub fetched: usize,
     /// Records taken from the cache.
     pub cached: usize,
+    /// The ids the API reported for each package version asked about.
+    pub reported: BTreeMap<(PackageKey, String), BTreeSet<String>>,
 }
 
 enum Outcome {
@@ -263,6 +265,7 @@ impl Client {
     pub fn lookup(&self, packages: &[(PackageKey, String)]) -> Result<Found, ApiError> {
         let url = self.url("/v1/querybatch");
         let mut ids: BTreeMap<String, String> = BTreeMap::new();
+        let mut reported: BTreeMap<(PackageKey, String), BTreeSet<String>> = BTreeMap::new();
         for chunk in packages.chunks(BATCH_LIMIT) {
             // Queries still to send, with their page token.
             let mut pending: Vec<(usize, Option<String>)> =
@@ -303,6 +306,10 @@ impl Client {
                 let mut next = Vec::new();
                 for ((i, _), result) in pending.iter().zip(answer.results) {
                     for v in result.vulns {
+                        reported
+                            .entry(chunk[*i].clone())
+                            .or_default()
+                            .insert(v.id.clone());
                         ids.insert(v.id, v.modified);
                     }
                     if let Some(token) = result.next_page_token.filter(|t| !t.is_empty()) {
@@ -346,6 +353,7 @@ impl Client {
             add_record(&mut index, Arc::new(record));
         }
         Ok(Found {
+            reported,
             index,
             fetched,
             cached,

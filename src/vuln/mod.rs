@@ -305,6 +305,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
         }
     }
     let mut warnings: Vec<String> = Vec::new();
+    let mut reported = BTreeMap::new();
     let (index, database, total) = match &args.db {
         Some(dir) => {
             let (index, total) = db::load(dir, &wanted)?;
@@ -335,6 +336,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
             );
             let list: Vec<(PackageKey, String)> = queries.iter().cloned().collect();
             let found = client.lookup(&list)?;
+            reported = found.reported;
             (found.index, format!("OSV API: {}", args.api_url), None)
         }
     };
@@ -360,9 +362,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
                 continue;
             }
         };
-        let Some(records) = index.get(key) else {
-            continue;
-        };
+        let records = index.get(key).map_or(&[][..], Vec::as_slice);
         let mut hits = Vec::new();
         for r in records {
             let mut problems = Vec::new();
@@ -372,6 +372,18 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
                 by_id.insert(r.id.clone(), r.as_ref());
             }
             warnings.extend(problems);
+        }
+        // The API matched these ids too; one it reports that the record's own ranges do not
+        // confirm is said, not dropped silently.
+        if let Some(ids) = reported.get(&(key.clone(), text.clone())) {
+            for id in ids {
+                if !hits.iter().any(|(r, _, _)| r.ids().any(|i| i == id)) {
+                    warnings.push(format!(
+                        "the OSV API reports {id} for {}, but the record's ranges do not include {text}; not counted",
+                        c.purl
+                    ));
+                }
+            }
         }
         for g in report::group(hits) {
             findings.push(g.finding(c));
