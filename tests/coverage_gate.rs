@@ -251,6 +251,41 @@ fn check_istanbul(out: &Path, strip: &str) {
     assert_eq!(ct(&doc, "branches"), Some(want("Branches")));
 }
 
+/// The c8 and nyc major versions node/generate.sh runs (.ci/deps/coverage-gate.npm).
+const NODE_TOOLS: [&str; 6] = [
+    "c8-v10", "c8-v11", "c8-v12", "nyc-v15", "nyc-v17", "nyc-v18",
+];
+
+/// c8 / nyc: the four totals of the tool's own text-summary against coverage-gate's reading of
+/// its coverage-final.json (the whole set of totals, compared at once).
+fn check_node(out: &Path, strip: &str) {
+    let text = std::fs::read_to_string(out.join("text-summary.txt")).unwrap();
+    let want = |label: &str| {
+        let v = numbers_after(&text, label);
+        Some((n(&v[1]), n(&v[2])))
+    };
+    let doc = json_of(
+        &fixtures().join("node/src"),
+        &[
+            out.join("coverage-final.json").to_str().unwrap(),
+            "--strip-prefix",
+            strip,
+        ],
+        0,
+    );
+    let totals = |get: &dyn Fn(&str) -> Option<(u64, u64)>| {
+        ["Statements", "Branches", "Functions", "Lines"].map(|m| (m, get(m)))
+    };
+    assert_eq!(
+        totals(&|m| ct(&doc, &m.to_lowercase())),
+        totals(&want),
+        "{}",
+        out.display()
+    );
+    // lib/unused.js is never loaded: it is in the report only through --all.
+    assert_eq!(doc["files"], json!(5), "{}", out.display());
+}
+
 /// JaCoCo: the bundle totals JaCoCo computed (jacoco-summary.txt, the same as the report-level
 /// counters of jacoco.xml) and its HTML report's headline against coverage-gate's reading of
 /// jacoco.xml.
@@ -414,6 +449,22 @@ fn istanbul_fixtures_agree_with_nyc_text_summary() {
     );
 }
 
+#[test]
+fn c8_and_nyc_fixtures_agree_with_their_text_summary() {
+    for tool in NODE_TOOLS {
+        let out = fixtures().join("node/out").join(tool);
+        if tool.starts_with("c8") {
+            // The reason for issue 13: c8 writes negative columns, which were rejected (exit 2).
+            let raw = std::fs::read_to_string(out.join("coverage-final.json")).unwrap();
+            assert!(
+                raw.contains("\"column\":-1}") && raw.contains("\"column\":-2}"),
+                "{tool}"
+            );
+        }
+        check_node(&out, &format!("{PREFIX}/node/{tool}/"));
+    }
+}
+
 /// Regenerates a tool's reports with the real tool into a temporary directory.
 fn regenerate(tool: &str) -> (tempfile::TempDir, PathBuf, String) {
     let tmp = tempfile::tempdir().unwrap();
@@ -463,6 +514,26 @@ fn live_go_agrees() {
 fn live_nyc_agrees() {
     let (_tmp, out, prefix) = regenerate("istanbul");
     check_istanbul(&out, &prefix);
+}
+
+#[test]
+fn live_c8_and_nyc_agree() {
+    for tool in NODE_TOOLS {
+        let tmp = tempfile::tempdir().unwrap();
+        let (work, out) = (tmp.path().join("work"), tmp.path().join("out"));
+        let o = Command::new("bash")
+            .arg(fixtures().join("node/generate.sh"))
+            .args([&work, &out])
+            .arg(tool)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "node/generate.sh {tool} failed (run .ci/install-deps): {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        check_node(&out.join(tool), &format!("{}/{tool}/", work.display()));
+    }
 }
 
 #[test]
