@@ -182,6 +182,58 @@ fn check_llvm(out: &Path, strip: &str) {
     );
 }
 
+/// The lines `llvm-cov show` gives a count, and how many of them ran (the file views, not the
+/// per-instantiation views under them).
+fn llvm_show_lines(text: &str) -> (u64, u64) {
+    let mut c = (0, 0);
+    for line in text.lines() {
+        let mut cols = line.splitn(3, '|');
+        let (Some(num), Some(count)) = (cols.next(), cols.next()) else {
+            continue;
+        };
+        if num.trim().parse::<u64>().is_err() || count.trim().is_empty() {
+            continue;
+        }
+        c.1 += 1;
+        c.0 += u64::from(count.trim() != "0");
+    }
+    c
+}
+
+/// llvm-cov on a multi-file C library: coverage-gate's totals are exactly `llvm-cov report`'s
+/// TOTAL line (lines, branches, functions) for the export with and without -skip-expansions, and
+/// `--json` says they are llvm-cov's summary.
+fn check_llvm_lib(out: &Path, strip: &str) {
+    let text = std::fs::read_to_string(out.join("llvm-report.txt")).unwrap();
+    let t = numbers_after(&text, "TOTAL");
+    // regions, missed, cover, functions, missed, executed, lines, missed, cover, branches, missed, cover
+    let pair = |i: usize| Some((n(&t[i]) - n(&t[i + 1]), n(&t[i])));
+    for export in ["llvm-export.json", "llvm-export-skip-expansions.json"] {
+        let doc = json_of(
+            &fixtures().join("llvm-lib/src"),
+            &[out.join(export).to_str().unwrap(), "--strip-prefix", strip],
+            0,
+        );
+        assert_eq!(
+            [
+                ct(&doc, "lines"),
+                ct(&doc, "branches"),
+                ct(&doc, "functions")
+            ],
+            [pair(6), pair(9), pair(3)],
+            "{export} against llvm-cov report's TOTAL line"
+        );
+        assert_eq!(
+            (&doc["numbers"], &doc["native"]),
+            (
+                &json!({"source": "summary", "tool": "llvm-cov", "why": "every file has llvm-cov's own summary, so the totals are llvm-cov's (what its report prints); changed-line coverage is counted from the per-line records"}),
+                &json!({"tool": "llvm-cov", "percent": t[8].parse::<f64>().unwrap()})
+            ),
+            "{export}"
+        );
+    }
+}
+
 /// Go: `go tool cover -func`'s total, for count and set profiles.
 fn check_go(out: &Path) {
     let text = std::fs::read_to_string(out.join("cover-func.txt")).unwrap();
@@ -407,6 +459,78 @@ fn check_devel_cover(out: &Path) {
 const PREFIX: &str = "/tmp/coverage-gate-fixtures";
 
 #[test]
+fn llvm_multi_tu_fixture_agrees_with_llvm_cov_reports_total() {
+    check_llvm_lib(
+        &fixtures().join("llvm-lib/out"),
+        &format!("{PREFIX}/llvm-lib/"),
+    );
+}
+
+/// Merged llvm-cov exports cannot use llvm-cov's per-file summaries: the totals are counted from
+/// the records, `--json` and stderr say why, and the per-line records are `llvm-cov show`'s.
+#[test]
+fn merged_llvm_exports_are_counted_from_the_records_and_say_why() {
+    let out = fixtures().join("llvm-lib/out");
+    let tmp = tempfile::tempdir().unwrap();
+    let copy = tmp.path().join("again.json");
+    std::fs::copy(out.join("llvm-export.json"), &copy).unwrap();
+    let strip = format!("{PREFIX}/llvm-lib/");
+    let first = out.join("llvm-export.json");
+    let args = [
+        first.to_str().unwrap(),
+        copy.to_str().unwrap(),
+        "--strip-prefix",
+        &strip,
+    ];
+    let doc = json_of(&fixtures().join("llvm-lib/src"), &args, 0);
+    let why = "a.c is in more than one report (or twice in one) and llvm-cov's per-file summaries cannot be merged, so every total is counted from the records (line hits, branches, functions) and can differ from llvm-cov's own report";
+    assert_eq!(
+        doc["numbers"],
+        json!({"source": "records", "tool": null, "why": why})
+    );
+    let show = llvm_show_lines(&std::fs::read_to_string(out.join("llvm-show.txt")).unwrap());
+    // Merged per line, hits add up: the same lines are covered as in one report.
+    assert_eq!(ct(&doc, "lines"), Some(show));
+    let o = run_in(&fixtures().join("llvm-lib/src"), &args);
+    assert_eq!(stderr(&o), format!("coverage-gate: note: {why}\n"));
+}
+
+/// Changed-line coverage uses the per-line records, which agree line for line in number with
+/// `llvm-cov show` (not with the summary, which LLVM 14 counts per function group).
+#[test]
+fn llvm_changed_lines_are_llvm_cov_shows_lines() {
+    let out = fixtures().join("llvm-lib/out");
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    git(d, &["init", "-q"]);
+    std::fs::write(d.join("README.md"), "readme\n").unwrap();
+    git(d, &["add", "."]);
+    git(d, &["commit", "-qm", "one"]);
+    git(d, &["checkout", "-qb", "feature"]);
+    for f in ["a.c", "b.c", "main.c", "util.h"] {
+        std::fs::copy(fixtures().join("llvm-lib/src").join(f), d.join(f)).unwrap();
+    }
+    git(d, &["add", "."]);
+    git(d, &["commit", "-qm", "two"]);
+    let doc = json_of(
+        d,
+        &[
+            out.join("llvm-export-skip-expansions.json")
+                .to_str()
+                .unwrap(),
+            "--strip-prefix",
+            &format!("{PREFIX}/llvm-lib/"),
+            "--diff-base",
+            "main",
+        ],
+        0,
+    );
+    let show = llvm_show_lines(&std::fs::read_to_string(out.join("llvm-show.txt")).unwrap());
+    assert_eq!(ct(&doc["diff"], "lines"), Some(show));
+    assert_eq!(doc["numbers"]["source"], json!("summary"));
+}
+
+#[test]
 fn jacoco_fixture_agrees_with_jacocos_own_totals() {
     check_jacoco(&fixtures().join("jacoco/out"));
 }
@@ -502,6 +626,12 @@ fn live_lcov_and_gcovr_agree() {
 fn live_llvm_cov_agrees() {
     let (_tmp, out, prefix) = regenerate("llvm");
     check_llvm(&out, &prefix);
+}
+
+#[test]
+fn live_llvm_multi_tu_agrees() {
+    let (_tmp, out, prefix) = regenerate("llvm-lib");
+    check_llvm_lib(&out, &prefix);
 }
 
 #[test]

@@ -1,13 +1,19 @@
-//! `llvm-cov export` JSON parser: line coverage is derived from the region segments exactly as
-//! `llvm-cov report` does (LineCoverageStats in LLVM's CoverageMapping.cpp); functions and
-//! branches come from the function records and branch regions.
+//! `llvm-cov export` JSON parser. The totals are llvm-cov's own per-file `summary` (what
+//! `llvm-cov report` prints; issue 13: LLVM 14 counts a file's lines and branches per function
+//! group, so a `static inline` function compiled into several translation units, or a macro
+//! expansion, makes the records and the summary disagree). The records are read as well: per-line
+//! hits derived from the region segments as LineCoverageStats in LLVM's CoverageMapping.cpp does
+//! (for changed-line coverage, and for the totals when reports are merged), functions from the
+//! function records and branches from the branch regions.
 
 use std::io::BufRead;
 
 use serde::Deserialize;
 
+use std::collections::HashMap;
+
 use super::formats::{ParseError, Sink};
-use super::model::FileCov;
+use super::model::{Counts, FileCov, Summary};
 
 #[derive(Deserialize)]
 struct Export {
@@ -20,6 +26,44 @@ struct Data {
     files: Vec<LFile>,
     #[serde(default)]
     functions: Vec<LFunction>,
+    totals: Option<LSummary>,
+}
+
+/// One metric of an llvm-cov summary: `count` items, `covered` of them.
+#[derive(Deserialize, Clone, Copy, Default)]
+struct LCount {
+    count: u64,
+    covered: u64,
+}
+
+impl From<LCount> for Counts {
+    fn from(c: LCount) -> Counts {
+        Counts {
+            covered: c.covered.min(c.count),
+            total: c.count,
+        }
+    }
+}
+
+/// llvm-cov's summary of a file (`files[].summary`) or of an export (`data[].totals`). LLVM
+/// before 12 writes no `branches`; there are no branch records then either.
+#[derive(Deserialize)]
+struct LSummary {
+    lines: LCount,
+    functions: LCount,
+    #[serde(default)]
+    branches: LCount,
+}
+
+impl From<&LSummary> for Summary {
+    fn from(s: &LSummary) -> Summary {
+        Summary {
+            lines: s.lines.into(),
+            branches: s.branches.into(),
+            functions: s.functions.into(),
+            statements: Counts::default(),
+        }
+    }
 }
 
 /// A segment or branch field: numbers and booleans mixed in one array.
@@ -50,6 +94,7 @@ struct LFile {
     segments: Vec<Vec<Field>>,
     #[serde(default)]
     branches: Vec<Vec<Field>>,
+    summary: Option<LSummary>,
 }
 
 #[derive(Deserialize)]
@@ -121,10 +166,14 @@ fn lines(segments: &[Segment], data: &mut FileCov) {
     }
 }
 
-/// Parses `llvm-cov export` JSON into `sink`.
+/// Parses `llvm-cov export` JSON into `sink`: each file once, with its records and llvm-cov's
+/// summary of it.
 pub fn parse(reader: &mut dyn BufRead, sink: &mut Sink) -> Result<(), ParseError> {
     let export: Export = serde_json::from_reader(reader)?;
     for data in export.data {
+        let mut order: Vec<String> = Vec::with_capacity(data.files.len());
+        let mut files: HashMap<String, FileCov> = HashMap::with_capacity(data.files.len());
+        let mut summed = Summary::default();
         for f in data.files {
             let mut cov = FileCov::default();
             let mut segments = Vec::with_capacity(f.segments.len());
@@ -144,7 +193,42 @@ pub fn parse(reader: &mut dyn BufRead, sink: &mut Sink) -> Result<(), ParseError
                 cov.branch((line, at, 0), b[4].num());
                 cov.branch((line, at, 1), b[5].num());
             }
-            sink.add(&f.filename, &[], cov);
+            cov.tool_summary = f.summary.as_ref().map(Summary::from);
+            if let Some(s) = cov.tool_summary {
+                summed.lines += s.lines;
+                summed.branches += s.branches;
+                summed.functions += s.functions;
+            }
+            match files.get_mut(&f.filename) {
+                Some(existing) => existing.merge(cov),
+                None => {
+                    order.push(f.filename.clone());
+                    files.insert(f.filename, cov);
+                }
+            }
+        }
+        if let Some(t) = &data.totals {
+            let t = Summary::from(t);
+            if (t.lines, t.branches, t.functions)
+                != (summed.lines, summed.branches, summed.functions)
+            {
+                sink.notes.push(format!(
+                    "data[].totals says {}/{} lines, {}/{} branches, {}/{} functions; the files' \
+                     summaries add up to {}/{}, {}/{}, {}/{}; the files are used",
+                    t.lines.covered,
+                    t.lines.total,
+                    t.branches.covered,
+                    t.branches.total,
+                    t.functions.covered,
+                    t.functions.total,
+                    summed.lines.covered,
+                    summed.lines.total,
+                    summed.branches.covered,
+                    summed.branches.total,
+                    summed.functions.covered,
+                    summed.functions.total
+                ));
+            }
         }
         for func in data.functions {
             let Some(file) = func.filenames.first() else {
@@ -155,14 +239,26 @@ pub fn parse(reader: &mut dyn BufRead, sink: &mut Sink) -> Result<(), ParseError
                 .first()
                 .and_then(|r| r.first())
                 .map_or(0, |f| u32::try_from(f.num()).unwrap_or(0));
-            let mut cov = FileCov::default();
             let hits = if func.count.is_finite() && func.count > 0.0 {
                 func.count as u64
             } else {
                 0
             };
+            // A function of a file the export lists no entry for (an llvm-cov filter) gets a
+            // file of its own, without a summary.
+            let cov = match files.get_mut(file) {
+                Some(c) => c,
+                None => {
+                    order.push(file.clone());
+                    files.entry(file.clone()).or_default()
+                }
+            };
             cov.function(&func.name, line, hits);
-            sink.add(file, &[], cov);
+        }
+        for name in order {
+            if let Some(cov) = files.remove(&name) {
+                sink.add(&name, &[], cov);
+            }
         }
     }
     Ok(())

@@ -361,6 +361,11 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
         };
         return Err(Error::NoFiles(why));
     }
+    // Only llvm-cov exports carry a per-file summary next to their records.
+    let numbers = cov.settle(Format::LlvmCov.name());
+    if numbers.source == "records" && tools.contains(&Tool::LlvmCov) {
+        eprintln!("coverage-gate: note: {}", numbers.why);
+    }
     cov.normalize();
     let m = metrics(&cov);
     if m.lines.is_none() && m.statements.is_none() {
@@ -497,6 +502,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
         formats: format_names,
         files: cov.files.len(),
         metrics: m,
+        numbers,
         native,
         diff,
         gates: gate_list,

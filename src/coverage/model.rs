@@ -157,6 +157,13 @@ pub struct FileCov {
     /// Totals of a summary-only report (Istanbul `coverage-summary.json`), which has no per-line
     /// data and cannot be merged line by line.
     pub summary: Option<Summary>,
+    /// The producing tool's own per-file summary next to the records (llvm-cov export's
+    /// `files[].summary`): while set, it is this file's lines, branches and functions (issue 13;
+    /// see [`Coverage::settle`]). Merging the file with any other data clears it.
+    pub tool_summary: Option<Summary>,
+    /// A tool summary was dropped because the file was merged with other data (two reports, or
+    /// the file twice in one).
+    pub summary_lost: bool,
 }
 
 /// Per-metric counts of a summary-only file.
@@ -277,8 +284,14 @@ impl FileCov {
         });
     }
 
-    /// Merges another file's data into this one.
+    /// Merges another file's data into this one. A tool summary does not survive: two summaries
+    /// of one file cannot be added up (the same lines would count twice) and a summary plus
+    /// records would count what the summary does not know.
     pub fn merge(&mut self, other: FileCov) {
+        if self.tool_summary.is_some() || other.tool_summary.is_some() || other.summary_lost {
+            self.summary_lost = true;
+        }
+        self.tool_summary = None;
         self.lines.merge(&other.lines);
         self.branches.extend(other.branches);
         self.functions.extend(other.functions);
@@ -308,6 +321,9 @@ impl FileCov {
 
     /// Line counts (after [`FileCov::normalize`]).
     pub fn line_counts(&self) -> Counts {
+        if let Some(t) = self.tool_summary {
+            return t.lines;
+        }
         let mut counts = self.lines.counts();
         if let Some(s) = self.summary_only() {
             counts += s.lines;
@@ -317,6 +333,9 @@ impl FileCov {
 
     /// Branch counts.
     pub fn branch_counts(&self) -> Counts {
+        if let Some(t) = self.tool_summary {
+            return t.branches;
+        }
         let mut counts = Counts::default();
         for b in &self.branches {
             counts.total += 1;
@@ -330,6 +349,9 @@ impl FileCov {
 
     /// Function counts.
     pub fn function_counts(&self) -> Counts {
+        if let Some(t) = self.tool_summary {
+            return t.functions;
+        }
         let mut counts = Counts::default();
         for (_, _, hits) in &self.functions {
             counts.total += 1;
@@ -376,6 +398,18 @@ fn best(a: Counts, b: Counts) -> Counts {
     }
 }
 
+/// Where the totals come from (the `numbers` member of `--json`, issue 13).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Numbers {
+    /// `"summary"`: the producing tool's own per-file summaries; `"records"`: counted from the
+    /// per-line, per-branch and per-function records.
+    pub source: &'static str,
+    /// The tool whose summary is used, when `source` is `"summary"`.
+    pub tool: Option<&'static str>,
+    /// Why these numbers and not the others.
+    pub why: String,
+}
+
 /// All files of all reports, keyed by repository-relative path.
 #[derive(Debug, Default)]
 pub struct Coverage {
@@ -393,6 +427,62 @@ impl Coverage {
     pub fn normalize(&mut self) {
         for file in self.files.values_mut() {
             file.normalize();
+        }
+    }
+
+    /// Decides, once all reports are read and filtered, whether the totals are the tool's own
+    /// per-file summaries or counted from the records: the summaries when every file has one (so
+    /// the gate prints what llvm-cov report's TOTAL line says), the records otherwise, for every
+    /// file alike so the totals are of one kind. The per-line records stay either way: changed-
+    /// line coverage and the line list of uncovered changes need them.
+    pub fn settle(&mut self, tool: &'static str) -> Numbers {
+        let with = self
+            .files
+            .values()
+            .filter(|f| f.tool_summary.is_some())
+            .count();
+        if with > 0 && with == self.files.len() {
+            return Numbers {
+                source: "summary",
+                tool: Some(tool),
+                why: format!(
+                    "every file has {tool}'s own summary, so the totals are {tool}'s (what its \
+                     report prints); changed-line coverage is counted from the per-line records"
+                ),
+            };
+        }
+        let mut paths: Vec<&String> = self.files.keys().collect();
+        paths.sort();
+        let find = |keep: &dyn Fn(&FileCov) -> bool| {
+            paths
+                .iter()
+                .find(|p| self.files.get(**p).is_some_and(keep))
+                .map(|p| p.to_string())
+        };
+        let lost = find(&|f| f.summary_lost);
+        let without = find(&|f| f.tool_summary.is_none());
+        let why = match (lost, without) {
+            (Some(p), _) => format!(
+                "{p} is in more than one report (or twice in one) and {tool}'s per-file summaries \
+                 cannot be merged, so every total is counted from the records (line hits, \
+                 branches, functions) and can differ from {tool}'s own report"
+            ),
+            (None, Some(p)) if with > 0 => format!(
+                "{p} comes from a report without {tool}'s summary, so every total is counted from \
+                 the records (line hits, branches, functions) and can differ from {tool}'s own \
+                 report"
+            ),
+            _ => "the reports carry no summary of their tool next to the records, so the totals \
+                  are counted from the records"
+                .to_string(),
+        };
+        for f in self.files.values_mut() {
+            f.tool_summary = None;
+        }
+        Numbers {
+            source: "records",
+            tool: None,
+            why,
         }
     }
 

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::diff::DiffCoverage;
 use super::gates::{self, as_text, floor_hundredths, Gate, Hundredths, Metrics, Native};
-use super::model::{Counts, Coverage};
+use super::model::{Counts, Coverage, Numbers};
 use crate::gha::{Annotation, Gha, Level};
 use crate::output::{Align, Style, Table};
 
@@ -26,6 +26,8 @@ pub struct Outcome {
     pub files: usize,
     /// Totals.
     pub metrics: Metrics,
+    /// Where the totals come from.
+    pub numbers: Numbers,
     /// The producing tool's headline, when all inputs come from one tool.
     pub native: Option<Native>,
     /// The merge base and the diff coverage, when asked for.
@@ -92,6 +94,8 @@ pub struct Json {
     pub branches: Option<MetricJson>,
     /// Functions.
     pub functions: Option<MetricJson>,
+    /// Where the totals come from: the tool's own summary or the records, and why.
+    pub numbers: Numbers,
     /// The producing tool's headline.
     pub native: Option<NativeJson>,
     /// Diff coverage.
@@ -113,6 +117,7 @@ impl Outcome {
             statements: counts_json(m.statements),
             branches: counts_json(m.branches),
             functions: counts_json(m.functions),
+            numbers: self.numbers.clone(),
             native: self.native.as_ref().map(|n| NativeJson {
                 tool: n.tool,
                 percent: gates::as_number(n.hundredths),
