@@ -28,6 +28,7 @@ pub const TOOLS: &[ToolEntry] = &[
     ToolEntry { name: "sbom", about: "CycloneDX SBOM and licence bundle from lockfiles", main: crate::sbom::main },
     ToolEntry { name: "artifact-check", about: "Verify release artifacts: presence, size, architecture, archive and package contents, versions", main: crate::artifact::main },
     ToolEntry { name: "vuln-check", about: "Check SBOMs and lockfiles for known vulnerabilities (OSV) and gate on their severity", main: crate::vuln::main },
+    ToolEntry { name: "deploy", about: "Record deployments on GitHub, find the one to roll back to, notify Slack, Teams or a webhook", main: crate::deploy::main },
 ];
 
 /// Finds a tool by name.

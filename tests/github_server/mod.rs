@@ -7,6 +7,15 @@
 //! release's `upload_url` (laid out like GitHub Enterprise Server: API under `/api/v3`, uploads
 //! under `/api/uploads`). It checks `Authorization`, `Accept`, `Content-Type` and `Content-Length`,
 //! stores what it receives, and injects faults per request.
+//!
+//! It also serves the Deployments API (<https://docs.github.com/en/rest/deployments/deployments>,
+//! <https://docs.github.com/en/rest/deployments/statuses>): create (a ref must resolve, 409 when a
+//! required commit status context is not `success`; `required_contexts` absent means every
+//! context), get, list newest first with `sha`/`ref`/`task`/`environment` filters and `Link`
+//! pagination, statuses (the documented states only; `auto_inactive`, default true, adds an
+//! `inactive` status to every earlier deployment of the environment that had a `success` one and
+//! is neither transient nor production, as the REST reference words it), statuses listed newest
+//! first, also paged.
 #![allow(dead_code)]
 
 use std::collections::HashMap;
@@ -144,10 +153,54 @@ pub struct RequestRec {
     pub status: u16,
 }
 
+/// One deployment status.
+#[derive(Debug, Clone)]
+pub struct StatusRec {
+    pub id: u64,
+    pub state: String,
+    pub description: String,
+    pub environment: String,
+    pub log_url: String,
+    pub environment_url: String,
+    pub created_at: String,
+    /// When the server stored it (tests measure notification latency from here).
+    pub at: std::time::Instant,
+}
+
+/// One deployment.
+#[derive(Debug, Clone)]
+pub struct DeploymentRec {
+    pub id: u64,
+    pub sha: String,
+    pub git_ref: String,
+    pub task: String,
+    pub payload: Value,
+    pub environment: String,
+    pub original_environment: String,
+    pub description: Option<String>,
+    pub transient: bool,
+    pub production: bool,
+    pub created_at: String,
+    /// Oldest first.
+    pub statuses: Vec<StatusRec>,
+}
+
+impl DeploymentRec {
+    /// The state of its newest status (`None`: no status yet).
+    pub fn latest(&self) -> Option<&str> {
+        self.statuses.last().map(|s| s.state.as_str())
+    }
+}
+
 /// Everything the server knows; tests read and change it.
 #[derive(Debug, Default)]
 pub struct State {
     pub releases: Vec<ReleaseRec>,
+    pub deployments: Vec<DeploymentRec>,
+    /// Branches and tags the repository has, and their commits (SHAs resolve to themselves).
+    pub refs: HashMap<String, String>,
+    /// Commit statuses by SHA: `(context, state)`.
+    pub commit_statuses: HashMap<String, Vec<(String, String)>>,
     pub requests: Vec<RequestRec>,
     pub faults: Vec<FaultRule>,
     /// Completed uploads per asset name (counting renames as the final name).
@@ -276,6 +329,16 @@ impl Server {
             data: data.to_vec(),
         });
         id
+    }
+
+    /// Makes `name` (a branch or tag) point at `sha`.
+    pub fn add_ref(&self, name: &str, sha: &str) {
+        self.state().refs.insert(name.to_string(), sha.to_string());
+    }
+
+    /// A copy of every deployment, oldest first.
+    pub fn deployments(&self) -> Vec<DeploymentRec> {
+        self.state().deployments.clone()
     }
 
     /// A copy of every release.
@@ -594,6 +657,62 @@ async fn route(shared: &Shared, killer: &Killer, req: Request) -> Response {
     let digests = config.digests;
     let mut state = shared.1.lock().unwrap();
     match (&method, segs.as_slice()) {
+        (&Method::POST, ["deployments"]) => create_deployment(&mut state, &urls, &body),
+        (&Method::GET, ["deployments"]) => {
+            let mut all: Vec<&DeploymentRec> = state
+                .deployments
+                .iter()
+                .filter(|d| {
+                    ["sha", "ref", "task", "environment"].iter().all(|k| {
+                        let field = match *k {
+                            "sha" => &d.sha,
+                            "ref" => &d.git_ref,
+                            "task" => &d.task,
+                            _ => &d.environment,
+                        };
+                        query.get(*k).map_or(true, |want| want == field)
+                    })
+                })
+                .collect();
+            all.sort_by_key(|d| std::cmp::Reverse(d.id));
+            let items = all.iter().map(|d| deployment_json(&urls, d)).collect();
+            paged(
+                &urls,
+                &format!("/repos/{}/deployments", urls.repo),
+                &query,
+                items,
+                config,
+            )
+        }
+        (&Method::GET, ["deployments", id]) => match find_deployment(&state, id) {
+            Some(i) => ok(200, deployment_json(&urls, &state.deployments[i])),
+            None => error(404, "Not Found", None),
+        },
+        (&Method::POST, ["deployments", id, "statuses"]) => {
+            let Some(i) = find_deployment(&state, id) else {
+                return error(404, "Not Found", None);
+            };
+            create_status(&mut state, &urls, i, &body)
+        }
+        (&Method::GET, ["deployments", id, "statuses"]) => match find_deployment(&state, id) {
+            Some(i) => {
+                let d = &state.deployments[i];
+                let items = d
+                    .statuses
+                    .iter()
+                    .rev()
+                    .map(|s| status_json(&urls, d, s))
+                    .collect();
+                paged(
+                    &urls,
+                    &format!("/repos/{}/deployments/{}/statuses", urls.repo, d.id),
+                    &query,
+                    items,
+                    config,
+                )
+            }
+            None => error(404, "Not Found", None),
+        },
         (&Method::GET, ["releases", "tags", tag]) => {
             let tag = decode(tag);
             // Drafts have no tag yet: GitHub does not return them here.
@@ -775,6 +894,207 @@ async fn route(shared: &Shared, killer: &Killer, req: Request) -> Response {
     }
 }
 
+fn find_deployment(state: &State, id: &str) -> Option<usize> {
+    let id: u64 = id.parse().ok()?;
+    state.deployments.iter().position(|d| d.id == id)
+}
+
+/// A timestamp that grows with the ids, so records sort as they were made.
+fn stamp(id: u64) -> String {
+    format!(
+        "2026-11-21T{:02}:{:02}:{:02}Z",
+        10 + id / 3600 % 12,
+        id / 60 % 60,
+        id % 60
+    )
+}
+
+fn validation(resource: &str, field: &str, code: &str) -> Response {
+    error(
+        422,
+        "Validation Failed",
+        Some(json!([{"resource": resource, "code": code, "field": field}])),
+    )
+}
+
+fn create_deployment(state: &mut State, urls: &Urls, body: &Value) -> Response {
+    let Some(git_ref) = body["ref"].as_str().filter(|r| !r.is_empty()) else {
+        return validation("Deployment", "ref", "missing_field");
+    };
+    let is_sha = git_ref.len() == 40 && git_ref.chars().all(|c| c.is_ascii_hexdigit());
+    let sha = match state.refs.get(git_ref) {
+        Some(sha) => sha.clone(),
+        None if is_sha => git_ref.to_string(),
+        None => return error(422, &format!("No ref found for: {git_ref}"), None),
+    };
+    // Absent `required_contexts` means every context of the commit must be `success`.
+    let statuses = state.commit_statuses.get(&sha).cloned().unwrap_or_default();
+    let required: Vec<String> = match body.get("required_contexts") {
+        None | Some(Value::Null) => statuses.iter().map(|(c, _)| c.clone()).collect(),
+        Some(Value::Array(list)) => list
+            .iter()
+            .filter_map(|c| c.as_str().map(str::to_string))
+            .collect(),
+        Some(_) => return validation("Deployment", "required_contexts", "invalid"),
+    };
+    let failing: Vec<&String> = required
+        .iter()
+        .filter(|c| !statuses.iter().any(|(n, s)| n == *c && s == "success"))
+        .collect();
+    if !failing.is_empty() {
+        return error(
+            409,
+            &format!(
+                "Conflict: Commit status checks failed for {git_ref}. {}",
+                failing
+                    .iter()
+                    .map(|c| format!("{c}: not success"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None,
+        );
+    }
+    let payload = match body.get("payload") {
+        None | Some(Value::Null) => json!({}),
+        Some(Value::String(s)) => serde_json::from_str(s).unwrap_or_else(|_| json!(s)),
+        Some(v) => v.clone(),
+    };
+    let environment = body["environment"]
+        .as_str()
+        .unwrap_or("production")
+        .to_string();
+    let production = body["production_environment"]
+        .as_bool()
+        .unwrap_or(environment == "production");
+    state.next_id += 1;
+    let id = state.next_id;
+    let rec = DeploymentRec {
+        id,
+        sha,
+        git_ref: git_ref.to_string(),
+        task: body["task"].as_str().unwrap_or("deploy").to_string(),
+        payload,
+        original_environment: environment.clone(),
+        environment,
+        description: body["description"].as_str().map(str::to_string),
+        transient: body["transient_environment"].as_bool().unwrap_or(false),
+        production,
+        created_at: stamp(id),
+        statuses: Vec::new(),
+    };
+    let json = deployment_json(urls, &rec);
+    state.deployments.push(rec);
+    ok(201, json)
+}
+
+const STATES: &[&str] = &[
+    "error",
+    "failure",
+    "inactive",
+    "in_progress",
+    "queued",
+    "pending",
+    "success",
+];
+
+fn create_status(state: &mut State, urls: &Urls, index: usize, body: &Value) -> Response {
+    let Some(new_state) = body["state"].as_str().filter(|s| STATES.contains(s)) else {
+        return validation("DeploymentStatus", "state", "invalid");
+    };
+    let text = |k: &str| body[k].as_str().unwrap_or("").to_string();
+    if let Some(env) = body["environment"].as_str().filter(|e| !e.is_empty()) {
+        state.deployments[index].environment = env.to_string();
+    }
+    state.next_id += 1;
+    let id = state.next_id;
+    let environment = state.deployments[index].environment.clone();
+    let rec = StatusRec {
+        id,
+        state: new_state.to_string(),
+        description: text("description"),
+        environment: environment.clone(),
+        log_url: text("log_url"),
+        environment_url: text("environment_url"),
+        created_at: stamp(id),
+        at: std::time::Instant::now(),
+    };
+    let json = status_json(urls, &state.deployments[index], &rec);
+    state.deployments[index].statuses.push(rec);
+    let this = state.deployments[index].id;
+    if new_state == "success" && body["auto_inactive"].as_bool().unwrap_or(true) {
+        let earlier: Vec<usize> = (0..state.deployments.len())
+            .filter(|&j| {
+                let d = &state.deployments[j];
+                d.id < this
+                    && d.environment == environment
+                    && !d.transient
+                    && !d.production
+                    && d.latest() != Some("inactive")
+                    && d.statuses.iter().any(|s| s.state == "success")
+            })
+            .collect();
+        for j in earlier {
+            state.next_id += 1;
+            let id = state.next_id;
+            state.deployments[j].statuses.push(StatusRec {
+                id,
+                state: "inactive".to_string(),
+                description: String::new(),
+                environment: environment.clone(),
+                log_url: String::new(),
+                environment_url: String::new(),
+                created_at: stamp(id),
+                at: std::time::Instant::now(),
+            });
+        }
+    }
+    ok(201, json)
+}
+
+fn deployment_json(u: &Urls, d: &DeploymentRec) -> Value {
+    let url = format!("{}/repos/{}/deployments/{}", u.api, u.repo, d.id);
+    json!({
+        "url": url,
+        "id": d.id,
+        "node_id": format!("DE_kwDOtest{}", d.id),
+        "sha": d.sha,
+        "ref": d.git_ref,
+        "task": d.task,
+        "payload": d.payload,
+        "original_environment": d.original_environment,
+        "environment": d.environment,
+        "description": d.description,
+        "creator": user(&u.api),
+        "created_at": d.created_at,
+        "updated_at": d.statuses.last().map_or(&d.created_at, |s| &s.created_at),
+        "statuses_url": format!("{url}/statuses"),
+        "repository_url": format!("{}/repos/{}", u.api, u.repo),
+        "transient_environment": d.transient,
+        "production_environment": d.production,
+    })
+}
+
+fn status_json(u: &Urls, d: &DeploymentRec, s: &StatusRec) -> Value {
+    let deployment_url = format!("{}/repos/{}/deployments/{}", u.api, u.repo, d.id);
+    json!({
+        "url": format!("{deployment_url}/statuses/{}", s.id),
+        "id": s.id,
+        "node_id": format!("DES_kwDOtest{}", s.id),
+        "state": s.state,
+        "creator": user(&u.api),
+        "description": s.description,
+        "environment": s.environment,
+        "target_url": s.log_url,
+        "created_at": s.created_at,
+        "updated_at": s.created_at,
+        "deployment_url": deployment_url,
+        "repository_url": format!("{}/repos/{}", u.api, u.repo),
+        "environment_url": s.environment_url,
+        "log_url": s.log_url,
+    })
+}
+
 fn find(state: &State, id: &str) -> Option<usize> {
     let id: u64 = id.parse().ok()?;
     state.releases.iter().position(|r| r.id == id)
@@ -813,9 +1133,24 @@ fn paged(
         .skip((page - 1) * per_page)
         .take(per_page)
         .collect();
+    // GitHub's links keep the request's filters (`environment=…`); sorted for stable output.
+    let mut filters: Vec<(&String, &String)> = query
+        .iter()
+        .filter(|(k, _)| *k != "page" && *k != "per_page")
+        .collect();
+    filters.sort();
+    let filters: String = filters
+        .iter()
+        .map(|(k, v)| {
+            url::form_urlencoded::Serializer::new(String::new())
+                .append_pair(k, v)
+                .finish()
+                + "&"
+        })
+        .collect();
     let link = |p: usize, rel: &str| {
         format!(
-            "<{}{path}?per_page={per_page}&page={p}>; rel=\"{rel}\"",
+            "<{}{path}?{filters}per_page={per_page}&page={p}>; rel=\"{rel}\"",
             urls.api
         )
     };
