@@ -2,9 +2,11 @@
 //! receiver, both on 127.0.0.1: start → finish → previous with GitHub's `inactive` transitions and
 //! pagination, refusals (no previous deployment, failing required contexts, bad token, unknown
 //! repository), and notifications to Slack, Teams and signed JSON webhooks that fail, hang or
-//! answer 429, with the token and the webhook URL never printed.
+//! answer 429, with the token and the webhook URL never printed; and the composite action,
+//! end to end, with inputs that try to inject shell.
 
 mod github_server;
+mod harness;
 mod webhook_server;
 
 use std::path::Path;
@@ -941,4 +943,118 @@ fn status_change_to_notification_latency_is_reported() {
         "deploy latency: status change -> notification {} ms",
         latency.as_millis()
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The composite action
+// ---------------------------------------------------------------------------------------------
+
+fn action(server: &Server, workspace: &Path, command: &str) -> harness::Action {
+    harness::Action::load("actions/deploy")
+        .input("command", command)
+        .github("api_url", &server.api_url())
+        .github("repository", "octo-org/tool")
+        .github("token", &server.config().token)
+        .github("sha", SHA_B)
+        .env("RELKIT_DEPLOY_RETRY_BASE", "20ms")
+        .workspace(workspace)
+}
+
+#[test]
+fn action_runs_every_command_and_passes_inputs_as_data() {
+    let server = Server::start(Config::default());
+    let receiver = Receiver::accepting();
+    let dir = tempfile::tempdir().unwrap();
+    let first = deploy(&server, "staging", SHA_A, "v1.0.0", "success");
+    let evil = "v2 $(touch pwned) `touch pwned`; touch pwned";
+    let start = action(&server, dir.path(), "start")
+        .input("environment", "staging")
+        .input("version", evil)
+        .input("required-contexts", "")
+        .run()
+        .unwrap();
+    assert!(start.success, "{start}");
+    let id = start.outputs["deployment-id"].clone();
+    let d = server.deployments()[1].clone();
+    assert_eq!(id, d.id.to_string());
+    assert_eq!(
+        (
+            d.sha.as_str(),
+            d.payload["version"].as_str(),
+            start.outputs["version"].as_str()
+        ),
+        (SHA_B, Some(evil), evil)
+    );
+    let finish = action(&server, dir.path(), "finish")
+        .input("deployment-id", &id)
+        .input("state", "failure")
+        .run()
+        .unwrap();
+    assert!(finish.success, "{finish}");
+    assert_eq!(finish.outputs["state"], "failure");
+    let previous = action(&server, dir.path(), "previous")
+        .input("environment", "staging")
+        .input("deployment-id", &id)
+        .run()
+        .unwrap();
+    assert!(previous.success, "{previous}");
+    assert_eq!(
+        (
+            previous.outputs["found"].as_str(),
+            previous.outputs["deployment-id"].clone(),
+            previous.outputs["version"].as_str()
+        ),
+        ("true", first.to_string(), "v1.0.0")
+    );
+    let notify = action(&server, dir.path(), "notify")
+        .input("kind", "slack")
+        .input("environment", "staging")
+        .input("version", evil)
+        .input("state", "failure")
+        .input("rollback-state", "success")
+        .input("rollback-version", "v1.0.0")
+        .input("webhook-url", &receiver.url())
+        .input("webhook-secret", "hook-key")
+        .run()
+        .unwrap();
+    assert!(notify.success, "{notify}");
+    assert_eq!(notify.outputs["delivered"], "true");
+    let body = receiver.received()[0].json();
+    assert_eq!(
+        body["text"],
+        format!("❌ octo-org/tool: {evil} (bbbbbbb) to staging: failure in unknown time by ; rollback to v1.0.0: success")
+    );
+    assert!(receiver.received()[0]
+        .header("x-relkit-signature-256")
+        .is_some());
+    // The URL and the key were masked first; the runner would hide them, the harness shows the
+    // raw log, which has them only in the add-mask commands.
+    let log = notify.log();
+    let rest = log
+        .replace(&format!("::add-mask::{}", receiver.url()), "")
+        .replace("::add-mask::hook-key", "");
+    assert!(
+        !rest.contains("SECRET") && !rest.contains("hook-key"),
+        "{log}"
+    );
+    assert!(!dir.path().join("pwned").exists());
+    for result in [&start, &finish, &previous, &notify] {
+        let log = result
+            .log()
+            .replace(&format!("::add-mask::{}", server.config().token), "");
+        assert!(
+            !log.contains(&server.config().token),
+            "token printed:\n{result}"
+        );
+    }
+    // An unknown command is refused before anything runs.
+    let bad = action(&server, dir.path(), "stop; touch pwned")
+        .run()
+        .unwrap();
+    assert!(!bad.success, "{bad}");
+    assert_eq!(
+        bad.errors(),
+        ["deploy: command must be start, finish, previous or notify, got 'stop; touch pwned'"]
+    );
+    assert!(!dir.path().join("pwned").exists());
 }
