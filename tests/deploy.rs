@@ -658,7 +658,10 @@ fn assert_url_hidden(receiver: &Receiver, out: &Output, files: &[&Path]) {
     }
     let mask = format!("::add-mask::{}\n", receiver.url());
     let rest = all.replace(&mask, "");
-    assert!(!rest.contains("SECRET"), "webhook URL printed:\n{all}");
+    assert!(
+        !rest.contains("xoxbSecretPathToken"),
+        "webhook URL printed:\n{all}"
+    );
 }
 
 #[test]
@@ -1034,7 +1037,7 @@ fn action_runs_every_command_and_passes_inputs_as_data() {
         .replace(&format!("::add-mask::{}", receiver.url()), "")
         .replace("::add-mask::hook-key", "");
     assert!(
-        !rest.contains("SECRET") && !rest.contains("hook-key"),
+        !rest.contains("xoxbSecretPathToken") && !rest.contains("hook-key"),
         "{log}"
     );
     assert!(!dir.path().join("pwned").exists());

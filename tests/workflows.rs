@@ -15,6 +15,7 @@
 
 mod github_server;
 mod harness;
+mod webhook_server;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -415,7 +416,9 @@ const WORKFLOWS: &[&str] = &[
     ".github/workflows/package.yml",
     ".github/workflows/build-packages.yml",
     ".github/workflows/release.yml",
+    ".github/workflows/deploy.yml",
     "examples/backend/.github/workflows/release.yml",
+    "examples/backend/.github/workflows/deploy.yml",
     "examples/deb-service/.github/workflows/release.yml",
 ];
 
@@ -560,7 +563,7 @@ fn release_jobs_upload_to_a_draft_then_publish_once_per_tag() {
 /// given, and passes `relkit-ref` equal to the ref it calls the workflow at.
 #[test]
 fn example_callers_match_the_workflows_they_call() {
-    for path in &WORKFLOWS[3..] {
+    for path in WORKFLOWS.iter().filter(|p| p.starts_with("examples/")) {
         let wf = load(path);
         for (id, job) in jobs(&wf) {
             let uses = text(get(job, "uses").expect("a caller job"));
@@ -593,8 +596,14 @@ fn example_callers_match_the_workflows_they_call() {
                 Some(reference),
                 "{path}: relkit-ref must be the ref the workflow is called at"
             );
+            // A caller grants what the called workflow's jobs ask for.
             let perms = get(job, "permissions").unwrap();
-            for scope in ["contents", "id-token", "attestations"] {
+            let scopes: &[&str] = if file.ends_with("/deploy.yml") {
+                &["deployments"]
+            } else {
+                &["contents", "id-token", "attestations"]
+            };
+            for scope in scopes {
                 assert_eq!(
                     get(perms, scope).map(text).as_deref(),
                     Some("write"),
@@ -679,6 +688,8 @@ struct JobRun<'a> {
     /// `github.*` fields for the harness.
     github: Vec<(&'static str, String)>,
     runner_arch: &'a str,
+    /// The test expects a step (without `continue-on-error`) to fail the job.
+    may_fail: bool,
 }
 
 /// The outcome of a job: its outputs, every step's outputs, and where it ran.
@@ -692,6 +703,9 @@ struct JobResult {
     /// The output of every step that ran, for assertions.
     #[allow(dead_code)]
     logs: String,
+    /// The step that failed the job (only with [`JobRun::failing`]).
+    #[allow(dead_code)]
+    failed: Option<String>,
 }
 
 fn read_file_command(path: &Path) -> Vec<(String, String)> {
@@ -740,6 +754,7 @@ impl<'a> WorkflowRun<'a> {
             env: self.env.clone(),
             github: self.github.clone(),
             runner_arch: "X64",
+            may_fail: false,
         }
     }
 }
@@ -755,6 +770,13 @@ impl<'a> JobRun<'a> {
     fn api(mut self, server: &github_server::Server) -> JobRun<'a> {
         self.github.push(("api_url", server.api_url()));
         self.github.push(("token", server.config().token.clone()));
+        self
+    }
+
+    /// Lets a step fail the job (the test then asserts that one did): the steps after it are
+    /// skipped, as on GitHub for steps without `always()`/`failure()`, which are refused here.
+    fn failing(mut self) -> JobRun<'a> {
+        self.may_fail = true;
         self
     }
 
@@ -799,13 +821,34 @@ impl<'a> JobRun<'a> {
         }
         let mut step_outputs: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
         let mut logs = String::new();
+        let mut failed: Option<String> = None;
         for step in steps(job) {
             let key = step_key(step);
             let id = get(step, "id").map(text);
-            if !condition(get(step, "if"), &self.ctx) {
+            if let Some(failed) = &failed {
+                let cond = get(step, "if").map(text).unwrap_or_default();
+                assert!(
+                    !cond.contains("always()") && !cond.contains("failure()"),
+                    "{}/{key}: runs after the failure of {failed}, which this runner does not model",
+                    self.job_id
+                );
                 trace.push((self.job_id.to_string(), key, "skipped"));
                 continue;
             }
+            if !condition(get(step, "if"), &self.ctx) {
+                if let Some(id) = &id {
+                    // GitHub: a skipped step's outcome and conclusion are `skipped`.
+                    for field in ["outcome", "conclusion"] {
+                        self.ctx
+                            .set(&format!("steps.{id}.{field}"), Val::Str("skipped".into()));
+                    }
+                }
+                trace.push((self.job_id.to_string(), key, "skipped"));
+                continue;
+            }
+            let continue_on_error =
+                get(step, "continue-on-error").map(text).as_deref() == Some("true");
+            let mut success = true;
             let mut env = job_env.clone();
             if let Some(step_env) = get(step, "env").and_then(Value::as_mapping) {
                 for (k, v) in step_env {
@@ -817,7 +860,16 @@ impl<'a> JobRun<'a> {
                 outputs = replace(&env_dir);
                 trace.push((self.job_id.to_string(), key.clone(), "replaced"));
             } else if let Some(run) = get(step, "run").map(text) {
-                outputs = self.run_script(&run, &env, &env_dir, &mut job_env, &key, &mut logs);
+                let tolerate = continue_on_error || self.may_fail;
+                (success, outputs) = self.run_script(
+                    &run,
+                    &env,
+                    &env_dir,
+                    &mut job_env,
+                    &key,
+                    &mut logs,
+                    tolerate,
+                );
                 trace.push((self.job_id.to_string(), key.clone(), "ran"));
             } else {
                 let uses = text(get(step, "uses").unwrap());
@@ -845,8 +897,9 @@ impl<'a> JobRun<'a> {
                         action = action.github(field, value);
                     }
                     let result = action.run().unwrap();
+                    success = result.success;
                     assert!(
-                        result.success,
+                        success || continue_on_error || self.may_fail,
                         "{}/{key} ({uses}) failed:\n{result}",
                         self.job_id
                     );
@@ -864,9 +917,31 @@ impl<'a> JobRun<'a> {
                     self.ctx
                         .set(&format!("steps.{id}.outputs.{k}"), Val::Str(v.clone()));
                 }
+                // GitHub: `outcome` is the step's own result, `conclusion` the one after
+                // `continue-on-error`.
+                let outcome = if success { "success" } else { "failure" };
+                let conclusion = if success || continue_on_error {
+                    "success"
+                } else {
+                    "failure"
+                };
+                self.ctx
+                    .set(&format!("steps.{id}.outcome"), Val::Str(outcome.into()));
+                self.ctx.set(
+                    &format!("steps.{id}.conclusion"),
+                    Val::Str(conclusion.into()),
+                );
                 step_outputs.insert(id, outputs);
             }
+            if !success && !continue_on_error {
+                failed = Some(key);
+            }
         }
+        assert!(
+            !self.may_fail || failed.is_some(),
+            "{}: expected a step to fail the job, none did:\n{logs}",
+            self.job_id
+        );
         let outputs = get(job, "outputs")
             .and_then(Value::as_mapping)
             .map(|m| {
@@ -881,9 +956,11 @@ impl<'a> JobRun<'a> {
             workspace,
             runner_temp,
             logs,
+            failed,
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn run_script(
         &self,
         script: &str,
@@ -892,7 +969,8 @@ impl<'a> JobRun<'a> {
         job_env: &mut BTreeMap<String, String>,
         key: &str,
         logs: &mut String,
-    ) -> BTreeMap<String, String> {
+        tolerate: bool,
+    ) -> (bool, BTreeMap<String, String>) {
         let files = tempfile::tempdir().unwrap();
         let output = files.path().join("output");
         let github_env = files.path().join("env");
@@ -914,7 +992,7 @@ impl<'a> JobRun<'a> {
             .output()
             .unwrap();
         assert!(
-            run.status.success(),
+            run.status.success() || tolerate,
             "{}/{key} failed ({}):\n{}{}",
             self.job_id,
             run.status,
@@ -926,7 +1004,10 @@ impl<'a> JobRun<'a> {
         for (k, v) in read_file_command(&github_env) {
             job_env.insert(k, v);
         }
-        read_file_command(&output).into_iter().collect()
+        (
+            run.status.success(),
+            read_file_command(&output).into_iter().collect(),
+        )
     }
 
     /// GitHub's own actions, done the way they behave for these workflows.
@@ -943,6 +1024,10 @@ impl<'a> JobRun<'a> {
                 let path = arg("path");
                 if path.is_empty() {
                     copy_dir(self.source, &dirs.workspace);
+                    let reference = arg("ref");
+                    if !reference.is_empty() {
+                        git(&dirs.workspace, &["checkout", "-q", "--detach", &reference]);
+                    }
                 } else {
                     // relkit's own checkout: this tree (the harness runs its actions from here).
                     std::os::unix::fs::symlink(harness::crate_root(), dirs.workspace.join(path))
@@ -1950,4 +2035,624 @@ fn package_release_gates_on_vulnerabilities_before_publishing() {
             assert!(server.state().releases.is_empty(), "nothing published");
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// deploy.yml, end to end
+// ---------------------------------------------------------------------------------------------
+
+/// The example backend as its own repository: v1.0.0 healthy, then v1.1.0 and v1.2.0 whose
+/// /api/health answers 503; returns it and the three commits.
+fn backend_repository() -> (tempfile::TempDir, [String; 3]) {
+    let repo = tempfile::Builder::new()
+        .prefix("wf-backend-")
+        .tempdir()
+        .unwrap();
+    let example = harness::crate_root().join("examples/backend");
+    for item in ["app", "tests", "deploy", "requirements.txt"] {
+        let status = Command::new("cp")
+            .arg("-a")
+            .arg(example.join(item))
+            .arg(repo.path())
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    let p = repo.path();
+    git(p, &["init", "-q", "-b", "main"]);
+    git(p, &["add", "-A"]);
+    git(p, &["commit", "-q", "-m", "feat: health endpoint (FR-006)"]);
+    let main_py = p.join("app/main.py");
+    let good = fs::read_to_string(&main_py).unwrap();
+    let healthy = "    return {\"status\": \"ok\", \"version\": VERSION, \"checks\": {\"app\": {\"ok\": True}}}";
+    assert!(
+        good.contains(healthy),
+        "examples/backend/app/main.py changed"
+    );
+    for (i, version) in ["1.1.0", "1.2.0"].iter().enumerate() {
+        let broken = good
+            .replace("from fastapi import FastAPI", "from fastapi import FastAPI, HTTPException")
+            .replace(
+                healthy,
+                &format!("    raise HTTPException(status_code=503, detail=\"database unreachable ({i})\")"),
+            )
+            .replace("VERSION = \"1.0.0\"", &format!("VERSION = \"{version}\""));
+        fs::write(&main_py, broken).unwrap();
+        git(
+            p,
+            &["commit", "-q", "-am", &format!("feat: version {version}")],
+        );
+    }
+    let shas: Vec<String> = ["HEAD~2", "HEAD~1", "HEAD"]
+        .iter()
+        .map(|r| {
+            let out = Command::new("git")
+                .args(["rev-parse", r])
+                .current_dir(p)
+                .output()
+                .unwrap();
+            String::from_utf8(out.stdout).unwrap().trim().to_string()
+        })
+        .collect();
+    (repo, [shas[0].clone(), shas[1].clone(), shas[2].clone()])
+}
+
+/// The stand-in platform of the example (`deploy/standin.sh`): its directory and port; stops
+/// the service it runs when the test ends, however it ends.
+struct Standin {
+    root: tempfile::TempDir,
+    port: u16,
+}
+
+impl Standin {
+    fn new() -> Standin {
+        Standin {
+            root: tempfile::Builder::new()
+                .prefix("wf-standin-")
+                .tempdir()
+                .unwrap(),
+            port: free_port(),
+        }
+    }
+    fn command(&self) -> String {
+        format!(
+            "STANDIN_ROOT={} STANDIN_PORT={} bash deploy/standin.sh",
+            self.root.path().display(),
+            self.port
+        )
+    }
+    /// The version the platform runs now.
+    fn serving(&self) -> String {
+        fs::read_to_string(self.root.path().join("current.version"))
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    }
+}
+
+impl Drop for Standin {
+    fn drop(&mut self) {
+        if let Ok(pid) = fs::read_to_string(self.root.path().join("current.pid")) {
+            let _ = Command::new("kill").arg(pid.trim()).status();
+        }
+    }
+}
+
+/// One run of deploy.yml for `sha` as `version`, against `server`, notifying `receiver`.
+struct DeployCase<'a> {
+    server: &'a github_server::Server,
+    receiver: &'a webhook_server::Receiver,
+    standin: &'a Standin,
+    repo: &'a Path,
+}
+
+/// The notification template the cases compare whole.
+const DEPLOY_TEMPLATE: &str =
+    "{state} {environment} {version} {sha7} rollback={rollback_state} to={rollback_version}";
+
+impl DeployCase<'_> {
+    fn contexts(&self, wf: &Value, sha: &str, version: &str, extra: &[(&str, Val)]) -> Contexts {
+        let mut given: BTreeMap<&str, Val> = BTreeMap::from([
+            ("environment", Val::Str("production".into())),
+            ("deploy-command", Val::Str(self.standin.command())),
+            (
+                "health-url",
+                Val::Str(format!("http://127.0.0.1:{}/api/health", self.standin.port)),
+            ),
+            ("health-timeout", Val::Str("10s".into())),
+            ("ref", Val::Str(sha.into())),
+            ("version", Val::Str(version.into())),
+            (
+                "environment-url",
+                Val::Str(format!("http://127.0.0.1:{}/", self.standin.port)),
+            ),
+            (
+                "coverage-command",
+                Val::Str(
+                    "python3 -m coverage run --source=app -m unittest discover -s tests && python3 -m coverage xml"
+                        .into(),
+                ),
+            ),
+            ("coverage-reports", Val::Str("coverage.xml".into())),
+            ("notify-template", Val::Str(DEPLOY_TEMPLATE.into())),
+            ("relkit-ref", Val::Str("main".into())),
+        ]);
+        for (k, v) in extra {
+            given.insert(k, v.clone());
+        }
+        let mut ctx = workflow_defaults(wf, &given);
+        for (k, v) in [
+            ("github.sha", sha),
+            ("github.ref_name", "main"),
+            ("github.repository", "octo-org/tool"),
+        ] {
+            ctx.set(k, Val::Str(v.into()));
+        }
+        ctx.set("secrets.webhook-url", Val::Str(self.receiver.url()));
+        ctx.set("needs.coverage.result", Val::Str("success".into()));
+        ctx
+    }
+
+    /// Runs the deploy job (`failing`: the test expects it to fail); returns it and the trace.
+    fn run(&self, wf: &Value, ctx: Contexts, failing: bool) -> (JobResult, Vec<String>) {
+        let artifacts = tempfile::tempdir().unwrap();
+        let run = WorkflowRun {
+            workflow: wf,
+            source: self.repo,
+            artifacts: artifacts.path(),
+            env: BTreeMap::from([
+                ("GITHUB_REPOSITORY".to_string(), "octo-org/tool".to_string()),
+                ("RELKIT_DEPLOY_RETRY_BASE".to_string(), "50ms".to_string()),
+            ]),
+            github: vec![("repository", "octo-org/tool".to_string())],
+        };
+        let mut trace = Trace::new();
+        let mut job = run.job("deploy", ctx).api(self.server);
+        if failing {
+            job = job.failing();
+        }
+        let result = job.run(&mut trace);
+        let steps = trace
+            .iter()
+            .map(|(_, step, outcome)| format!("{step}: {outcome}"))
+            .collect();
+        (result, steps)
+    }
+
+    /// The notifications received so far, as their `text`.
+    fn notifications(&self) -> Vec<String> {
+        self.receiver
+            .received()
+            .iter()
+            .filter(|r| r.answer == webhook_server::Answer::Accept)
+            .map(|r| r.json()["text"].as_str().unwrap_or("").to_string())
+            .collect()
+    }
+
+    /// Prints the time from the newest final status on GitHub to the newest notification.
+    fn report_latency(&self, case: &str) {
+        let last_status = self
+            .server
+            .deployments()
+            .iter()
+            .flat_map(|d| d.statuses.clone())
+            .filter(|s| s.state != "in_progress")
+            .map(|s| s.at)
+            .max()
+            .unwrap();
+        let received = self.receiver.received().last().unwrap().at;
+        println!(
+            "deploy.yml {case}: status change -> notification received in {} ms (spec: under 30 s)",
+            received.saturating_duration_since(last_status).as_millis()
+        );
+    }
+}
+
+/// Each deployment's version and its states on the test GitHub server, oldest first.
+fn deployment_history(server: &github_server::Server) -> Vec<(String, String, Vec<String>)> {
+    server
+        .deployments()
+        .iter()
+        .map(|d| {
+            (
+                d.payload["version"].as_str().unwrap_or("").to_string(),
+                d.sha.clone(),
+                d.statuses.iter().map(|s| s.state.clone()).collect(),
+            )
+        })
+        .collect()
+}
+
+fn strings(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+const DEPLOY_STEPS_OK: &[&str] = &[
+    "Check out the repository: emulated",
+    "Check out relkit (its actions): emulated",
+    "Which relkit release: ran",
+    "start: ran",
+    "deploy: ran",
+    "health: ran",
+    "verdict: ran",
+    "finish: ran",
+    "previous: skipped",
+    "rollback-start: skipped",
+    "rollback: skipped",
+    "rollback-health: skipped",
+    "outcome: ran",
+    "rollback-finish: skipped",
+    "target: ran",
+    "notify: ran",
+    "Fail the job when the deployment failed: skipped",
+];
+
+/// Success: the coverage gate passes on the example's own tests, the deployment is recorded with
+/// its version and commit, the health check passes, and the notification says so.
+#[test]
+fn deploy_workflow_success_records_checks_and_notifies() {
+    let wf = load(".github/workflows/deploy.yml");
+    let (repo, shas) = backend_repository();
+    let server = github_server::Server::start(github_server::Config::default());
+    let receiver = webhook_server::Receiver::accepting();
+    let standin = Standin::new();
+    let case = DeployCase {
+        server: &server,
+        receiver: &receiver,
+        standin: &standin,
+        repo: repo.path(),
+    };
+    let ctx = case.contexts(&wf, &shas[0], "v1.0.0", &[]);
+
+    // The coverage job: coverage.py on the example's tests, gated at the default 70 %.
+    let artifacts = tempfile::tempdir().unwrap();
+    let run = WorkflowRun {
+        workflow: &wf,
+        source: repo.path(),
+        artifacts: artifacts.path(),
+        env: BTreeMap::new(),
+        github: vec![("repository", "octo-org/tool".to_string())],
+    };
+    let mut trace = Trace::new();
+    let coverage = run.job("coverage", ctx.clone()).run(&mut trace);
+    assert!(coverage.logs.contains("coverage-gate"), "{}", coverage.logs);
+    assert_eq!(
+        trace.iter().map(|t| t.2).collect::<Vec<_>>(),
+        ["emulated", "emulated", "ran", "ran", "ran"]
+    );
+
+    let (job, steps) = case.run(&wf, ctx, false);
+    assert_eq!(steps, strings(DEPLOY_STEPS_OK));
+    assert_eq!(job.outputs["state"], "success");
+    assert_eq!(job.outputs["rollback-state"], "");
+    assert_eq!(
+        deployment_history(&server),
+        vec![(
+            "v1.0.0".into(),
+            shas[0].clone(),
+            strings(&["in_progress", "success"])
+        )]
+    );
+    let d = &server.deployments()[0];
+    assert_eq!((d.environment.as_str(), d.production), ("production", true));
+    assert_eq!(
+        d.statuses[1].environment_url,
+        format!("http://127.0.0.1:{}/", standin.port)
+    );
+    assert_eq!(standin.serving(), "v1.0.0");
+    assert_eq!(
+        case.notifications(),
+        [format!(
+            "success production v1.0.0 {} rollback= to=",
+            &shas[0][..7]
+        )]
+    );
+    // The webhook URL never reaches a log but as the value to mask.
+    let rest = job
+        .logs
+        .replace(&format!("::add-mask::{}", receiver.url()), "");
+    assert!(!rest.contains("xoxbSecretPathToken"), "{}", job.logs);
+    case.report_latency("success");
+}
+
+/// The health check fails (503): the deployment is `failure`, the last successful one is
+/// redeployed and checked, recorded as its own deployment, and the notification tells both.
+#[test]
+fn deploy_workflow_health_failure_rolls_back() {
+    let wf = load(".github/workflows/deploy.yml");
+    let (repo, shas) = backend_repository();
+    let server = github_server::Server::start(github_server::Config::default());
+    let receiver = webhook_server::Receiver::accepting();
+    let standin = Standin::new();
+    let case = DeployCase {
+        server: &server,
+        receiver: &receiver,
+        standin: &standin,
+        repo: repo.path(),
+    };
+    let (first, _) = case.run(&wf, case.contexts(&wf, &shas[0], "v1.0.0", &[]), false);
+    assert_eq!(first.outputs["state"], "success");
+    let (job, steps) = case.run(&wf, case.contexts(&wf, &shas[1], "v1.1.0", &[]), true);
+    assert_eq!(
+        steps,
+        strings(&[
+            "Check out the repository: emulated",
+            "Check out relkit (its actions): emulated",
+            "Which relkit release: ran",
+            "start: ran",
+            "deploy: ran",
+            "health: ran",
+            "verdict: ran",
+            "finish: ran",
+            "previous: ran",
+            "rollback-start: ran",
+            "rollback: ran",
+            "rollback-health: ran",
+            "outcome: ran",
+            "rollback-finish: ran",
+            "target: ran",
+            "notify: ran",
+            "Fail the job when the deployment failed: ran",
+        ])
+    );
+    assert_eq!(
+        job.failed.as_deref(),
+        Some("Fail the job when the deployment failed")
+    );
+    assert_eq!(
+        (
+            job.outputs["state"].as_str(),
+            job.outputs["rollback-state"].as_str(),
+            job.outputs["rollback-version"].as_str()
+        ),
+        ("failure", "success", "v1.0.0")
+    );
+    assert_eq!(
+        deployment_history(&server),
+        vec![
+            (
+                "v1.0.0".into(),
+                shas[0].clone(),
+                strings(&["in_progress", "success"])
+            ),
+            (
+                "v1.1.0".into(),
+                shas[1].clone(),
+                strings(&["in_progress", "failure"])
+            ),
+            (
+                "v1.0.0".into(),
+                shas[0].clone(),
+                strings(&["in_progress", "success"])
+            ),
+        ]
+    );
+    assert_eq!(
+        server.deployments()[2].description.as_deref(),
+        Some("Rollback to v1.0.0")
+    );
+    assert_eq!(standin.serving(), "v1.0.0");
+    let sha7 = |i: usize| shas[i][..7].to_string();
+    assert_eq!(
+        case.notifications(),
+        [
+            format!("success production v1.0.0 {} rollback= to=", sha7(0)),
+            format!(
+                "failure production v1.1.0 {} rollback=success to=v1.0.0",
+                sha7(1)
+            ),
+        ]
+    );
+    assert!(
+        job.logs
+            .contains("the deployment failed (deploy command: success, health check: failure)"),
+        "{}",
+        job.logs
+    );
+    case.report_latency("health failure, rollback succeeded");
+}
+
+/// The version rolled back to fails its health check too (recorded as a success earlier): both
+/// deployments are `failure`, the job fails, and the notification says the rollback failed.
+#[test]
+fn deploy_workflow_rollback_failing_too_is_reported() {
+    let wf = load(".github/workflows/deploy.yml");
+    let (repo, shas) = backend_repository();
+    let server = github_server::Server::start(github_server::Config::default());
+    let receiver = webhook_server::Receiver::accepting();
+    let standin = Standin::new();
+    let case = DeployCase {
+        server: &server,
+        receiver: &receiver,
+        standin: &standin,
+        repo: repo.path(),
+    };
+    // v1.1.0 passed once (its health broke since); recorded as GitHub would have it.
+    let deploy_bin = harness::bin_dir().join("deploy");
+    let record = |args: &[&str]| {
+        let out = Command::new(&deploy_bin)
+            .args(args)
+            .args([
+                "--api-url",
+                &server.api_url(),
+                "--repo",
+                "octo-org/tool",
+                "--json",
+            ])
+            .env("GITHUB_TOKEN", &server.config().token)
+            .env_remove("GITHUB_ACTIONS")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let seeded = record(&[
+        "start",
+        "--environment",
+        "production",
+        "--ref",
+        &shas[1],
+        "--version",
+        "v1.1.0",
+    ]);
+    let id = seeded["deployment"]["id"].to_string();
+    record(&["finish", "--id", &id, "--state", "success"]);
+
+    let (job, _) = case.run(&wf, case.contexts(&wf, &shas[2], "v1.2.0", &[]), true);
+    assert_eq!(
+        (
+            job.outputs["state"].as_str(),
+            job.outputs["rollback-state"].as_str(),
+            job.outputs["rollback-version"].as_str()
+        ),
+        ("failure", "failure", "v1.1.0")
+    );
+    assert_eq!(
+        deployment_history(&server),
+        vec![
+            (
+                "v1.1.0".into(),
+                shas[1].clone(),
+                strings(&["in_progress", "success"])
+            ),
+            (
+                "v1.2.0".into(),
+                shas[2].clone(),
+                strings(&["in_progress", "failure"])
+            ),
+            (
+                "v1.1.0".into(),
+                shas[1].clone(),
+                strings(&["in_progress", "failure"])
+            ),
+        ]
+    );
+    assert_eq!(
+        case.notifications(),
+        [format!(
+            "failure production v1.2.0 {} rollback=failure to=v1.1.0",
+            &shas[2][..7]
+        )]
+    );
+    assert!(
+        job.logs
+            .contains("the rollback failed too (deploy command: success, health check: failure)"),
+        "{}",
+        job.logs
+    );
+    case.report_latency("rollback failed too");
+}
+
+/// Nothing succeeded before: `previous` refuses to guess, no rollback is tried, and the
+/// notification says there was none.
+#[test]
+fn deploy_workflow_without_previous_deployment_does_not_guess() {
+    let wf = load(".github/workflows/deploy.yml");
+    let (repo, shas) = backend_repository();
+    let server = github_server::Server::start(github_server::Config::default());
+    let receiver = webhook_server::Receiver::accepting();
+    let standin = Standin::new();
+    let case = DeployCase {
+        server: &server,
+        receiver: &receiver,
+        standin: &standin,
+        repo: repo.path(),
+    };
+    let (job, steps) = case.run(&wf, case.contexts(&wf, &shas[1], "v1.1.0", &[]), true);
+    assert_eq!(
+        steps[8..14],
+        strings(&[
+            "previous: ran",
+            "rollback-start: skipped",
+            "rollback: skipped",
+            "rollback-health: skipped",
+            "outcome: ran",
+            "rollback-finish: skipped",
+        ])
+    );
+    assert_eq!(job.steps["previous"]["found"], "false");
+    assert_eq!(
+        (
+            job.outputs["state"].as_str(),
+            job.outputs["rollback-state"].as_str()
+        ),
+        ("failure", "none")
+    );
+    assert_eq!(
+        deployment_history(&server),
+        vec![(
+            "v1.1.0".into(),
+            shas[1].clone(),
+            strings(&["in_progress", "failure"])
+        )]
+    );
+    assert_eq!(
+        case.notifications(),
+        [format!(
+            "failure production v1.1.0 {} rollback=none to=",
+            &shas[1][..7]
+        )]
+    );
+    assert!(
+        job.logs
+            .contains("no earlier successful deployment to production before"),
+        "{}",
+        job.logs
+    );
+    case.report_latency("no previous deployment");
+}
+
+/// The notification endpoint is down (500 on every try): the deployment still succeeds, with a
+/// warning; with notify-required the job fails instead.
+#[test]
+fn deploy_workflow_with_notification_endpoint_down_warns() {
+    let wf = load(".github/workflows/deploy.yml");
+    let (repo, shas) = backend_repository();
+    let server = github_server::Server::start(github_server::Config::default());
+    let receiver = webhook_server::Receiver::start(Vec::new(), webhook_server::Answer::Fail(500));
+    let standin = Standin::new();
+    let case = DeployCase {
+        server: &server,
+        receiver: &receiver,
+        standin: &standin,
+        repo: repo.path(),
+    };
+    let (job, steps) = case.run(&wf, case.contexts(&wf, &shas[0], "v1.0.0", &[]), false);
+    assert_eq!(steps, strings(DEPLOY_STEPS_OK));
+    assert_eq!(job.outputs["state"], "success");
+    assert_eq!(job.steps["notify"]["delivered"], "false");
+    assert_eq!(receiver.received().len(), 4, "the default 4 attempts");
+    assert!(
+        job.logs
+            .contains("not delivered: gave up after 4 attempt(s)")
+            && job.logs.contains("the deployment is unaffected"),
+        "{}",
+        job.logs
+    );
+    assert_eq!(
+        deployment_history(&server),
+        vec![(
+            "v1.0.0".into(),
+            shas[0].clone(),
+            strings(&["in_progress", "success"])
+        )]
+    );
+    let rest = job
+        .logs
+        .replace(&format!("::add-mask::{}", receiver.url()), "");
+    assert!(!rest.contains("xoxbSecretPathToken"), "{}", job.logs);
+
+    let ctx = case.contexts(
+        &wf,
+        &shas[0],
+        "v1.0.0",
+        &[("notify-required", Val::Bool(true))],
+    );
+    let (job, _) = case.run(&wf, ctx, true);
+    assert_eq!(job.failed.as_deref(), Some("notify"));
+    assert_eq!(receiver.received().len(), 8);
 }
