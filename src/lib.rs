@@ -16,6 +16,7 @@ pub mod gha;
 pub mod http;
 pub mod multicall;
 pub mod notes;
+pub mod openpgp;
 pub mod output;
 pub mod retry;
 pub mod sbom;

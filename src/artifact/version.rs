@@ -40,7 +40,7 @@ pub fn in_file_name(name: &str, version: &str) -> NameVersion {
             let before_ok = match before {
                 None => true,
                 Some('v') | Some('V') => {
-                    name[..at - 1].chars().last().map_or(true, |c| !is_word(c))
+                    name[..at - 1].chars().last().is_none_or(|c| !is_word(c))
                 }
                 Some(c) => !is_word(c) && c != '.',
             };
@@ -48,7 +48,7 @@ pub fn in_file_name(name: &str, version: &str) -> NameVersion {
             let mut after = rest.chars();
             let after_ok = match after.next() {
                 None => true,
-                Some('.') => after.next().map_or(true, |c| !c.is_ascii_digit()),
+                Some('.') => after.next().is_none_or(|c| !c.is_ascii_digit()),
                 Some(c) => !is_word(c),
             };
             if before_ok && after_ok {

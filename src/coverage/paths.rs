@@ -173,7 +173,7 @@ impl PathMapper {
 
     /// True when the file passes `--include`/`--exclude`.
     pub fn keep(&self, rel: &str) -> bool {
-        self.include.as_ref().map_or(true, |g| g.is_match(rel))
+        self.include.as_ref().is_none_or(|g| g.is_match(rel))
             && !self.exclude.as_ref().is_some_and(|g| g.is_match(rel))
     }
 

@@ -257,8 +257,8 @@ pub fn parse(path: &Path, text: &str, cargo_home: Option<&Path>) -> Result<Inven
         let candidates = by_name.get(name)?;
         candidates.iter().copied().find(|&i| {
             let p = &lock.package[i];
-            version.map_or(true, |v| p.version == v)
-                && source.map_or(true, |s| p.source.as_deref() == Some(s))
+            version.is_none_or(|v| p.version == v)
+                && source.is_none_or(|s| p.source.as_deref() == Some(s))
         })
     };
 

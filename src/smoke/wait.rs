@@ -56,7 +56,7 @@ pub fn validate_url(text: &str) -> Result<(), Error> {
             url.scheme()
         )));
     }
-    if url.host_str().map_or(true, str::is_empty) {
+    if url.host_str().is_none_or(str::is_empty) {
         return Err(bad("no host".to_string()));
     }
     Ok(())

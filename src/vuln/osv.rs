@@ -329,7 +329,7 @@ trait LowerScore {
 
 impl LowerScore for Option<&(f64, String)> {
     fn is_none_or_lower(&self, score: f64) -> bool {
-        self.map_or(true, |(b, _)| *b < score)
+        self.is_none_or(|(b, _)| *b < score)
     }
 }
 
