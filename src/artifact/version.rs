@@ -39,9 +39,7 @@ pub fn in_file_name(name: &str, version: &str) -> NameVersion {
             let before = name[..at].chars().last();
             let before_ok = match before {
                 None => true,
-                Some('v') | Some('V') => {
-                    name[..at - 1].chars().last().is_none_or(|c| !is_word(c))
-                }
+                Some('v') | Some('V') => name[..at - 1].chars().last().is_none_or(|c| !is_word(c)),
                 Some(c) => !is_word(c) && c != '.',
             };
             let rest = &name[at + candidate.len()..];

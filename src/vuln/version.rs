@@ -165,8 +165,7 @@ impl Cursor<'_> {
         // Longest match first, so that `rc` is not read as `r` + `c`.
         let mut best: Option<(usize, usize)> = None;
         for (n, w) in words.iter().enumerate() {
-            if self.s[self.i..].starts_with(w.as_bytes()) && best.is_none_or(|(_, l)| w.len() > l)
-            {
+            if self.s[self.i..].starts_with(w.as_bytes()) && best.is_none_or(|(_, l)| w.len() > l) {
                 best = Some((n, w.len()));
             }
         }

@@ -540,7 +540,7 @@ fn take_fault(shared: &Shared, method: &Method, path: &str) -> Option<Fault> {
     let mut state = shared.1.lock().unwrap();
     let rule = state.faults.iter_mut().find(|f| {
         f.times > 0
-            && f.method.as_ref().map_or(true, |m| m == method)
+            && f.method.as_ref().is_none_or(|m| m == method)
             && path.contains(&f.path_contains)
     })?;
     rule.times -= 1;
@@ -670,7 +670,7 @@ async fn route(shared: &Shared, killer: &Killer, req: Request) -> Response {
                             "task" => &d.task,
                             _ => &d.environment,
                         };
-                        query.get(*k).map_or(true, |want| want == field)
+                        query.get(*k).is_none_or(|want| want == field)
                     })
                 })
                 .collect();

@@ -1052,7 +1052,7 @@ pub fn parse_file_command(text: &str) -> Result<Vec<(String, String)>, String> {
         let equals = line.find('=');
         let heredoc = line.find("<<");
         match (equals, heredoc) {
-            (Some(e), h) if h.map_or(true, |h| e < h) => {
+            (Some(e), h) if h.is_none_or(|h| e < h) => {
                 // The runner checks `line`, not the name, for emptiness: `=x` sets output "".
                 pairs.push((line[..e].to_owned(), line[e + 1..].to_owned()));
             }
