@@ -2,7 +2,7 @@
 //! conversion.
 
 use std::io::Write;
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
 
 use crate::exit::FileError;
 
@@ -42,6 +42,27 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
     tmp.as_file().sync_all().map_err(err)?;
     tmp.persist(path).map_err(|e| err(e.error))?;
     Ok(())
+}
+
+/// The per-user cache directory for `name` (e.g. `osv`, `sbom`): `$XDG_CACHE_HOME/relkit/NAME`
+/// when that is set, else the platform's cache directory (`~/Library/Caches` on macOS,
+/// `%LOCALAPPDATA%` on Windows, `~/.cache` elsewhere) + `relkit/NAME`; `None` without a home.
+pub fn user_cache_dir(name: &str) -> Option<PathBuf> {
+    let var = |v: &str| {
+        std::env::var_os(v)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    let base = var("XDG_CACHE_HOME").or_else(|| {
+        if cfg!(windows) {
+            var("LOCALAPPDATA")
+        } else if cfg!(target_os = "macos") {
+            var("HOME").map(|h| h.join("Library").join("Caches"))
+        } else {
+            var("HOME").map(|h| h.join(".cache"))
+        }
+    })?;
+    Some(base.join("relkit").join(name))
 }
 
 /// The path as UTF-8 text, or an error naming it; never a lossy conversion.

@@ -2,6 +2,7 @@
 //! go (tests/fixtures/sbom/*/COMMAND says how), validated against the official CycloneDX schemas.
 
 mod harness;
+mod registry_server;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -39,6 +40,19 @@ fn sbom_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         "SBOM_LICENSES_DIR",
         "SBOM_DENY",
         "SBOM_ALLOW",
+        "SBOM_LICENSES",
+        "SBOM_FAIL_ON_UNKNOWN_LICENSE",
+        "SBOM_CRATES_IO_URL",
+        "SBOM_PYPI_URL",
+        "SBOM_NPM_REGISTRY",
+        "SBOM_CACHE_DIR",
+        "SBOM_NO_CACHE",
+        "SBOM_TIMEOUT",
+        "SBOM_ATTEMPTS",
+        "SBOM_DEADLINE",
+        "SBOM_RETRY_BASE",
+        "SBOM_CRATES_IO_INTERVAL",
+        "CARGO_NET_OFFLINE",
         "GOPATH",
     ] {
         cmd.env_remove(var);
@@ -669,7 +683,13 @@ fn human_summary_goes_to_stdout_with_output_file() {
              (MIT OR Apache-2.0) AND Unicode-3.0           1\n\
              MIT OR Apache-2.0                             2\n\
              Unlicense OR MIT                              1\n\
-             Zlib OR Apache-2.0 OR MIT                     1\n\
+             Zlib OR Apache-2.0 OR MIT                     1\n\n\
+             licence source                components\n\
+             lockfile or manifest on disk           5\n\
+             registry cache                         0\n\
+             cargo metadata                         0\n\
+             registry API                           0\n\
+             not found                              0\n\
              licence texts: 5 written, 0 not found locally\n\
              licence policy: 1 violation(s)\n",
             file.display()
@@ -769,6 +789,8 @@ fn actions_outputs_and_job_summary() {
          | lockfile | kind | components |\n| --- | --- | ---: |\n| Cargo.lock | Cargo.lock | 5 |\n\n\
          | licence | components |\n| --- | ---: |\n\
          | (MIT OR Apache-2.0) AND Unicode-3.0 | 1 |\n| MIT OR Apache-2.0 | 2 |\n| Unlicense OR MIT | 1 |\n| Zlib OR Apache-2.0 OR MIT | 1 |\n\n\
+         | licence source | components |\n| --- | ---: |\n\
+         | lockfile or manifest on disk | 5 |\n| registry cache | 0 |\n| cargo metadata | 0 |\n| registry API | 0 |\n| not found | 0 |\n\n\
          **Licence policy violations:**\n\n\
          - `pkg:cargo/unicode-normalization@0.1.26`: (MIT OR Apache-2.0) AND Unicode-3.0 (not allowed: Unicode-3.0)\n",
         file.display()
@@ -860,6 +882,50 @@ fn the_action_writes_the_sbom_and_inputs_stay_data() {
     assert!(!result.success, "{result}");
     assert_eq!(result.step("run").exit_code, Some(1));
     assert_eq!(result.outputs["components"], "6");
+
+    // Every npm-v3 licence is in its lockfile: the gate passes; a version 1 lockfile carries
+    // none, and the gate fails the step.
+    let result = harness::Action::load("actions/sbom")
+        .workspace(ws)
+        .input("fail-on-unknown-license", "true")
+        .run()
+        .unwrap();
+    assert!(result.success, "{result}");
+    assert!(
+        result.summary.contains("| not found | 0 |\n"),
+        "{}",
+        result.summary
+    );
+    std::fs::copy(
+        fixtures().join("npm-v1/package-lock.json"),
+        ws.join("web/package-lock.json"),
+    )
+    .unwrap();
+    let result = harness::Action::load("actions/sbom")
+        .workspace(ws)
+        .input("fail-on-unknown-license", "true")
+        .run()
+        .unwrap();
+    assert!(!result.success, "{result}");
+    assert_eq!(result.step("run").exit_code, Some(1));
+    assert!(
+        result.summary.contains("| not found | 6 |\n"),
+        "{}",
+        result.summary
+    );
+    assert!(
+        result.summary.contains("**Licence unknown (6):**"),
+        "{}",
+        result.summary
+    );
+    // The mode is data, not shell: a hostile value is an invalid choice (exit 2).
+    let result = harness::Action::load("actions/sbom")
+        .workspace(ws)
+        .input("licenses", "online\"; touch pwned3; echo \"")
+        .run()
+        .unwrap();
+    assert_eq!(result.step("run").exit_code, Some(2), "{result}");
+    assert!(!ws.join("pwned3").exists());
 }
 
 #[test]
@@ -888,5 +954,632 @@ fn virtualenvs_are_read_when_named_and_skipped_when_hidden() {
             t("pkg:pypi/six@1.17.0", "required", "MIT"),
             t("pkg:pypi/tzdata@2026.6", "required", ""),
         ]
+    );
+}
+
+/// `(purl, licence, licence-source property)` of every component.
+fn licences(d: &Value) -> Vec<(String, String, String)> {
+    d["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let lic = c["licenses"][0]["expression"]
+                .as_str()
+                .or(c["licenses"][0]["license"]["name"].as_str())
+                .unwrap_or("")
+                .to_string();
+            let source = c["properties"]
+                .as_array()
+                .and_then(|ps| {
+                    ps.iter()
+                        .find(|p| p["name"] == "relkit:sbom:license-source")
+                        .map(|p| p["value"].as_str().unwrap().to_string())
+                })
+                .unwrap_or_default();
+            (c["purl"].as_str().unwrap().to_string(), lic, source)
+        })
+        .collect()
+}
+
+fn l(purl: &str, lic: &str, source: &str) -> (String, String, String) {
+    (purl.into(), lic.into(), source.into())
+}
+
+const CRATES_IO: &str = "registry+https://github.com/rust-lang/crates.io-index";
+
+/// A project with a Cargo.lock (no Cargo.toml: crates.io is asked directly), a version 1
+/// package-lock.json (which carries no licences) and a pinned requirements.txt.
+fn online_project(dir: &Path) {
+    let sum = |c: char| c.to_string().repeat(64);
+    std::fs::write(
+        dir.join("Cargo.lock"),
+        format!(
+            "version = 4\n\n\
+             [[package]]\nname = \"forked\"\nversion = \"0.2.0\"\nsource = \"git+https://github.com/o/forked?branch=main#0123456789abcdef0123456789abcdef01234567\"\n\n\
+             [[package]]\nname = \"gone-crate\"\nversion = \"0.1.0\"\nsource = \"{CRATES_IO}\"\nchecksum = \"{}\"\n\n\
+             [[package]]\nname = \"serde\"\nversion = \"1.0.219\"\nsource = \"{CRATES_IO}\"\nchecksum = \"{}\"\n\n\
+             [[package]]\nname = \"windows-sys\"\nversion = \"0.59.0\"\nsource = \"{CRATES_IO}\"\nchecksum = \"{}\"\n",
+            sum('a'),
+            sum('b'),
+            sum('c')
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("package-lock.json"),
+        r#"{
+  "name": "web",
+  "version": "1.0.0",
+  "lockfileVersion": 1,
+  "requires": true,
+  "dependencies": {
+    "@acme/widget": {"version": "2.0.0"},
+    "ghost": {"version": "0.0.1"},
+    "left-pad": {"version": "1.3.0"}
+  }
+}
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("requirements.txt"),
+        "Jinja2==3.1.6\nsix==1.17.0\noldpkg==1.0\nflaky-dist==2.0\n",
+    )
+    .unwrap();
+}
+
+/// The registry answers for [`online_project`], with one 503 and one 429 to retry.
+fn online_registry() -> registry_server::Registry {
+    use registry_server::Fault;
+    let r = registry_server::Registry::start();
+    r.add_crate("serde", "1.0.219", Some("MIT OR Apache-2.0"))
+        .add_crate("windows-sys", "0.59.0", Some("MIT/Apache-2.0"))
+        .add_pypi(
+            "jinja2",
+            "3.1.6",
+            json!({"license": null, "license_expression": "BSD-3-Clause"}),
+        )
+        .add_pypi("six", "1.17.0", json!({"license": "MIT"}))
+        .add_pypi(
+            "oldpkg",
+            "1.0",
+            json!({"license": "", "classifiers": ["Programming Language :: Python", "License :: OSI Approved :: Apache Software License"]}),
+        )
+        .add_pypi("flaky-dist", "2.0", json!({"license_expression": "ISC"}))
+        .add_npm("left-pad", "1.3.0", json!("WTFPL"))
+        .add_npm("@acme/widget", "2.0.0", json!({"type": "MIT", "url": "x"}))
+        .fault("/api/v1/crates/windows-sys/0.59.0", Fault::Once(503))
+        .fault("/pypi/flaky-dist/2.0/json", Fault::Once(429));
+    r
+}
+
+fn online_args<'a>(url: &'a str, cache: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "--licenses",
+        "online",
+        "--crates-io-url",
+        url,
+        "--pypi-url",
+        url,
+        "--npm-registry",
+        url,
+        "--cache-dir",
+        cache,
+        "--attempts",
+        "3",
+        "-o",
+        "sbom.json",
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
+const FAST_RETRIES: [(&str, &str); 2] = [
+    ("SBOM_RETRY_BASE", "10ms"),
+    ("SBOM_CRATES_IO_INTERVAL", "0s"),
+];
+
+#[test]
+fn online_licences_from_the_registries_with_retries_404_and_a_cache() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("proj");
+    std::fs::create_dir(&p).unwrap();
+    online_project(&p);
+    let cache = tmp.path().join("cache");
+    let cache_s = cache.to_str().unwrap();
+
+    // Offline (the default): nothing is asked, everything but nothing is known.
+    let local = sbom_in(&p, &["-o", "sbom.json", "--json"], &[]);
+    assert_eq!(code(&local), 0, "{}", stderr(&local));
+    let report = doc(&local.stdout);
+    assert_eq!(
+        report["license_sources"],
+        json!({"local": 0, "cache": 0, "cargo-metadata": 0, "registry-api": 0, "unknown": 11})
+    );
+    assert_eq!(
+        report["unknown_licenses"][0],
+        json!({"purl": "pkg:cargo/forked@0.2.0?vcs_url=git%2Bhttps:%2F%2Fgithub.com%2Fo%2Fforked%400123456789abcdef0123456789abcdef01234567", "reason": "no licence in the lockfile or on disk; --licenses online asks cargo metadata and crates.io", "lookup_failed": false})
+    );
+    let offline_doc = std::fs::read(p.join("sbom.json")).unwrap();
+
+    let registry = online_registry();
+    let url = registry.url();
+    let out = sbom_in(&p, &online_args(&url, cache_s, &[]), &FAST_RETRIES);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let report = doc(&out.stdout);
+    assert_eq!(
+        report["license_sources"],
+        json!({"local": 0, "cache": 0, "cargo-metadata": 0, "registry-api": 8, "unknown": 3})
+    );
+    let git_purl = "pkg:cargo/forked@0.2.0?vcs_url=git%2Bhttps:%2F%2Fgithub.com%2Fo%2Fforked%400123456789abcdef0123456789abcdef01234567";
+    assert_eq!(
+        report["unknown_licenses"],
+        json!([
+            {"purl": git_purl, "reason": "not asked: not a version from a public registry (path, git or another registry)", "lookup_failed": false},
+            {"purl": "pkg:cargo/gone-crate@0.1.0", "reason": format!("not published on crates.io (HTTP 404 from {url}/api/v1/crates/gone-crate/0.1.0)"), "lookup_failed": false},
+            {"purl": "pkg:npm/ghost@0.0.1", "reason": format!("not published on the npm registry (HTTP 404 from {url}/ghost/0.0.1)"), "lookup_failed": false},
+        ])
+    );
+    let sbom_doc = std::fs::read(p.join("sbom.json")).unwrap();
+    assert_eq!(
+        licences(&doc(&sbom_doc)),
+        vec![
+            l(git_purl, "", ""),
+            l("pkg:cargo/gone-crate@0.1.0", "", ""),
+            l(
+                "pkg:cargo/serde@1.0.219",
+                "MIT OR Apache-2.0",
+                "registry-api"
+            ),
+            l(
+                "pkg:cargo/windows-sys@0.59.0",
+                "MIT OR Apache-2.0",
+                "registry-api"
+            ),
+            l("pkg:npm/%40acme/widget@2.0.0", "MIT", "registry-api"),
+            l("pkg:npm/ghost@0.0.1", "", ""),
+            l("pkg:npm/left-pad@1.3.0", "WTFPL", "registry-api"),
+            l("pkg:pypi/flaky-dist@2.0", "ISC", "registry-api"),
+            l("pkg:pypi/jinja2@3.1.6", "BSD-3-Clause", "registry-api"),
+            l("pkg:pypi/oldpkg@1.0", "Apache-2.0", "registry-api"),
+            l("pkg:pypi/six@1.17.0", "MIT", "registry-api"),
+        ]
+    );
+    // Only the licences changed: same components, graph and everything else.
+    let strip = |bytes: &[u8]| -> Vec<Value> {
+        doc(bytes)["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                let mut c = c.clone();
+                let o = c.as_object_mut().unwrap();
+                o.remove("licenses");
+                o.remove("properties");
+                c
+            })
+            .collect()
+    };
+    assert_eq!(strip(&sbom_doc), strip(&offline_doc));
+    assert_schema_valid(&p.join("sbom.json"));
+    // Each package version asked once, the 503 and the 429 retried once; the git crate is never
+    // asked (a same-named crates.io crate would be someone else's).
+    let mut paths: Vec<(String, u16)> = registry
+        .received()
+        .into_iter()
+        .map(|r| (r.path, r.status))
+        .collect();
+    paths.sort();
+    let want: Vec<(String, u16)> = [
+        ("/@acme%2Fwidget/2.0.0", 200),
+        ("/api/v1/crates/gone-crate/0.1.0", 404),
+        ("/api/v1/crates/serde/1.0.219", 200),
+        ("/api/v1/crates/windows-sys/0.59.0", 200),
+        ("/api/v1/crates/windows-sys/0.59.0", 503),
+        ("/ghost/0.0.1", 404),
+        ("/left-pad/1.3.0", 200),
+        ("/pypi/flaky-dist/2.0/json", 200),
+        ("/pypi/flaky-dist/2.0/json", 429),
+        ("/pypi/jinja2/3.1.6/json", 200),
+        ("/pypi/oldpkg/1.0/json", 200),
+        ("/pypi/six/1.17.0/json", 200),
+    ]
+    .into_iter()
+    .map(|(p, s)| (p.to_string(), s))
+    .collect();
+    assert_eq!(paths, want);
+    assert!(registry
+        .received()
+        .iter()
+        .all(|r| r.user_agent.starts_with("relkit-sbom/")));
+    assert!(
+        stderr(&out).contains(&format!(
+            "sbom: GET {url}/api/v1/crates/windows-sys/0.59.0: HTTP 503; retrying in"
+        )),
+        "{}",
+        stderr(&out)
+    );
+    let cached: Value = serde_json::from_slice(
+        &std::fs::read(cache.join("npm/%40acme%2Fwidget/2%2E0%2E0.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        cached,
+        json!({"url": format!("{url}/@acme%2Fwidget/2.0.0"), "license": "MIT"})
+    );
+
+    // The registry gone: every answer found comes from the cache, and the SBOM is the same
+    // document. The two 404s are asked again (a missing version is never cached), fail, and
+    // leave the gate undecided: exit 3, each named.
+    registry.stop();
+    let out = sbom_in(
+        &p,
+        &online_args(&url, cache_s, &["--fail-on-unknown-license"]),
+        &FAST_RETRIES,
+    );
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let report = doc(&out.stdout);
+    assert_eq!(
+        report["license_sources"],
+        json!({"local": 0, "cache": 8, "cargo-metadata": 0, "registry-api": 0, "unknown": 3})
+    );
+    assert_eq!(std::fs::read(p.join("sbom.json")).unwrap(), sbom_doc);
+    let failed: Vec<(String, bool)> = report["unknown_licenses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["purl"].as_str().unwrap().to_string(),
+                u["lookup_failed"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        failed,
+        vec![
+            (git_purl.to_string(), false),
+            ("pkg:cargo/gone-crate@0.1.0".to_string(), true),
+            ("pkg:npm/ghost@0.0.1".to_string(), true),
+        ]
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("sbom: pkg:cargo/gone-crate@0.1.0: crates.io lookup failed: GET {url}/api/v1/crates/gone-crate/0.1.0: gave up after 3 attempt(s)")),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "sbom: pkg:npm/ghost@0.0.1: licence unknown — the npm registry lookup failed: "
+        ),
+        "{err}"
+    );
+
+    // Without the packages that are not published: all from the cache, the gate passes.
+    let q = tmp.path().join("known");
+    std::fs::create_dir(&q).unwrap();
+    std::fs::copy(p.join("requirements.txt"), q.join("requirements.txt")).unwrap();
+    let out = sbom_in(
+        &q,
+        &online_args(&url, cache_s, &["--fail-on-unknown-license"]),
+        &FAST_RETRIES,
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        doc(&out.stdout)["license_sources"],
+        json!({"local": 0, "cache": 4, "cargo-metadata": 0, "registry-api": 0, "unknown": 0})
+    );
+    assert_eq!(stderr(&out), "");
+}
+
+#[test]
+fn broken_registry_answers_are_counted_unknown_and_never_pass_the_gate() {
+    use registry_server::Fault;
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path();
+    online_project(p);
+    let registry = online_registry();
+    registry
+        .fault("/api/v1/crates/serde/1.0.219", Fault::Always(500))
+        .fault("/pypi/six/1.17.0/json", Fault::NotJson);
+    let url = registry.url();
+    let cache = p.join("cache");
+    let cache_s = cache.to_str().unwrap();
+    let out = sbom_in(p, &online_args(&url, cache_s, &[]), &FAST_RETRIES);
+    // Without the gate the SBOM is written, the failures are warned about and counted.
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let report = doc(&out.stdout);
+    assert_eq!(
+        report["license_sources"],
+        json!({"local": 0, "cache": 0, "cargo-metadata": 0, "registry-api": 6, "unknown": 5})
+    );
+    let failed: Vec<(String, String)> = report["unknown_licenses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["lookup_failed"] == true)
+        .map(|u| {
+            (
+                u["purl"].as_str().unwrap().to_string(),
+                u["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(failed.len(), 2, "{failed:?}");
+    assert_eq!(failed[0].0, "pkg:cargo/serde@1.0.219");
+    let prefix = format!(
+        "crates.io lookup failed: GET {url}/api/v1/crates/serde/1.0.219: gave up after 3 attempt(s) in "
+    );
+    assert!(
+        failed[0].1.starts_with(&prefix) && failed[0].1.ends_with(": HTTP 500"),
+        "{}",
+        failed[0].1
+    );
+    assert_eq!(
+        failed[1],
+        (
+            "pkg:pypi/six@1.17.0".to_string(),
+            format!("PyPI lookup failed: GET {url}/pypi/six/1.17.0/json: the answer is not the registry's JSON (expected value at line 1 column 1)")
+        )
+    );
+    assert!(
+        stderr(&out).contains("sbom: pkg:pypi/six@1.17.0: PyPI lookup failed: "),
+        "{}",
+        stderr(&out)
+    );
+    // 500 forever: asked exactly --attempts times.
+    let serde_asks = registry
+        .received()
+        .iter()
+        .filter(|r| r.path == "/api/v1/crates/serde/1.0.219")
+        .count();
+    assert_eq!(serde_asks, 3);
+    // Failed answers are not cached.
+    assert!(!cache.join("cargo/serde").exists());
+    assert!(cache.join("cargo/windows-sys/0%2E59%2E0.json").is_file());
+
+    let out = sbom_in(
+        p,
+        &online_args(&url, cache_s, &["--fail-on-unknown-license"]),
+        &FAST_RETRIES,
+    );
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(
+        stderr(&out)
+            .contains("sbom: pkg:cargo/serde@1.0.219: licence unknown — crates.io lookup failed: "),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn fail_on_unknown_license_exits_1_listing_them_and_0_when_all_are_known() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = tmp.path().join("s.json");
+    let run = |home: &str, extra: &[&str], env: &[(&str, &str)]| {
+        let mut args = vec!["--cargo-home", home, "-o", o.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        sbom_in(&fixtures().join("cargo"), &args, env)
+    };
+    let out = run("../cargo-home", &["--fail-on-unknown-license"], &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    // Only the archives of two crates are in this cargo home: three licences are unknown.
+    let out = run("../cargo-home-cache", &[], &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = run("../cargo-home-cache", &["--fail-on-unknown-license"], &[]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let why = "no licence in the lockfile or on disk; --licenses online asks cargo metadata and crates.io";
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "sbom: pkg:cargo/memchr@2.8.3: licence unknown — {why}\n\
+             sbom: pkg:cargo/tinyvec@1.13.3: licence unknown — {why}\n\
+             sbom: pkg:cargo/unicode-normalization@0.1.26: licence unknown — {why}\n"
+        )
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).ends_with(&format!(
+            "licence source                components\n\
+             lockfile or manifest on disk           2\n\
+             registry cache                         0\n\
+             cargo metadata                         0\n\
+             registry API                           0\n\
+             not found                              3\n\
+             licence unknown: 3 component(s)\n  {why}:\n    pkg:cargo/memchr@2.8.3\n    pkg:cargo/tinyvec@1.13.3\n    pkg:cargo/unicode-normalization@0.1.26\n"
+        )),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = run(
+        "../cargo-home-cache",
+        &[],
+        &[("SBOM_FAIL_ON_UNKNOWN_LICENSE", "true")],
+    );
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let out = run("../cargo-home-cache", &["--licenses", "sometimes"], &[]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+}
+
+/// A crate for a cargo `directory` source: its manifest, a library and the checksum file cargo
+/// requires (no per-file sums; `package` is what Cargo.lock records).
+fn vendor_crate(vendor: &Path, name: &str, version: &str, licence_line: &str, sum: char) {
+    let d = vendor.join(format!("{name}-{version}"));
+    std::fs::create_dir_all(d.join("src")).unwrap();
+    std::fs::write(
+        d.join("Cargo.toml"),
+        format!("[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"2021\"\n{licence_line}\n"),
+    )
+    .unwrap();
+    std::fs::write(d.join("src/lib.rs"), "//! Test crate.\n").unwrap();
+    std::fs::write(d.join("LICENSE.txt"), "Custom terms.\n").unwrap();
+    std::fs::write(
+        d.join(".cargo-checksum.json"),
+        format!(
+            "{{\"files\": {{}}, \"package\": \"{}\"}}",
+            sum.to_string().repeat(64)
+        ),
+    )
+    .unwrap();
+}
+
+fn cargo_bin() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+#[test]
+fn cargo_metadata_gives_the_licences_the_local_registry_lacks() {
+    // A project whose crates.io dependencies resolve from a vendored directory source (set in
+    // its cargo home, as `cargo vendor` tells users to) and a path dependency outside the
+    // workspace: cargo resolves everything without the network, while the cargo home holds no
+    // registry sources, so the licences are unknown locally.
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let vendor = root.join("vendor");
+    vendor_crate(&vendor, "vendored-dep", "1.2.0", "license = \"Zlib\"", 'd');
+    vendor_crate(
+        &vendor,
+        "odd-licence",
+        "0.3.0",
+        "license-file = \"LICENSE.txt\"",
+        'e',
+    );
+    let home = root.join("cargo-home");
+    std::fs::create_dir(&home).unwrap();
+    std::fs::write(
+        home.join("config.toml"),
+        format!(
+            "[source.crates-io]\nreplace-with = \"vendored\"\n\n[source.vendored]\ndirectory = \"{}\"\n",
+            vendor.display()
+        ),
+    )
+    .unwrap();
+    let app = root.join("app");
+    std::fs::create_dir_all(app.join("src")).unwrap();
+    std::fs::create_dir_all(root.join("local-dep/src")).unwrap();
+    std::fs::write(
+        root.join("local-dep/Cargo.toml"),
+        "[package]\nname = \"local-dep\"\nversion = \"0.4.0\"\nedition = \"2021\"\nlicense = \"BSD-2-Clause\"\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("local-dep/src/lib.rs"), "//! Local.\n").unwrap();
+    std::fs::write(
+        app.join("Cargo.toml"),
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\nlicense = \"MIT\"\n\n\
+         [dependencies]\nvendored-dep = \"1.2\"\nodd-licence = \"0.3\"\nlocal-dep = { path = \"../local-dep\" }\n",
+    )
+    .unwrap();
+    std::fs::write(app.join("src/main.rs"), "fn main() {}\n").unwrap();
+    let gen = Command::new(cargo_bin())
+        .args(["generate-lockfile", "--offline"])
+        .current_dir(&app)
+        .env("CARGO_HOME", &home)
+        .output()
+        .unwrap();
+    assert!(
+        gen.status.success(),
+        "{}",
+        String::from_utf8_lossy(&gen.stderr)
+    );
+    let lock = std::fs::read_to_string(app.join("Cargo.lock")).unwrap();
+    assert!(
+        lock.contains(&format!(
+            "name = \"vendored-dep\"\nversion = \"1.2.0\"\nsource = \"{CRATES_IO}\""
+        )),
+        "{lock}"
+    );
+
+    let home_s = home.to_str().unwrap();
+    let local = sbom_in(
+        &app,
+        &["--cargo-home", home_s, "-o", "sbom.json", "--json"],
+        &[],
+    );
+    assert_eq!(code(&local), 0, "{}", stderr(&local));
+    assert_eq!(
+        doc(&local.stdout)["license_sources"],
+        json!({"local": 0, "cache": 0, "cargo-metadata": 0, "registry-api": 0, "unknown": 3})
+    );
+
+    // Online with the network off for cargo and a registry that is not there: the licences
+    // come from cargo metadata alone, nothing is asked of crates.io.
+    let cache = root.join("cache");
+    let out = sbom_in(
+        &app,
+        &[
+            "--cargo-home",
+            home_s,
+            "--licenses",
+            "online",
+            "--crates-io-url",
+            "http://127.0.0.1:9",
+            "--cache-dir",
+            cache.to_str().unwrap(),
+            "--fail-on-unknown-license",
+            "-o",
+            "sbom.json",
+            "--json",
+        ],
+        &[("CARGO_NET_OFFLINE", "true"), ("CARGO", &cargo_bin())],
+    );
+    // odd-licence declares only a licence file: still unknown, and not a lookup failure.
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let report = doc(&out.stdout);
+    assert_eq!(
+        report["license_sources"],
+        json!({"local": 0, "cache": 0, "cargo-metadata": 3, "registry-api": 0, "unknown": 0})
+    );
+    assert_eq!(
+        report["unknown_licenses"],
+        json!([{"purl": "pkg:cargo/odd-licence@0.3.0", "reason": "its Cargo.toml declares only license-file = \"LICENSE.txt\", no SPDX expression (cargo metadata)", "lookup_failed": false}])
+    );
+    assert_eq!(
+        licences(&doc(&std::fs::read(app.join("sbom.json")).unwrap())),
+        vec![
+            l(
+                "pkg:cargo/local-dep@0.4.0",
+                "BSD-2-Clause",
+                "cargo-metadata"
+            ),
+            l("pkg:cargo/odd-licence@0.3.0", "", ""),
+            l("pkg:cargo/vendored-dep@1.2.0", "Zlib", "cargo-metadata"),
+        ]
+    );
+    assert!(!cache.exists(), "nothing was asked of a registry");
+    assert_eq!(
+        stderr(&out),
+        "sbom: pkg:cargo/odd-licence@0.3.0: licence unknown — its Cargo.toml declares only license-file = \"LICENSE.txt\", no SPDX expression (cargo metadata)\n"
+    );
+
+    // cargo that cannot run is a warning, and crates.io is asked instead (here: not there).
+    let out = sbom_in(
+        &app,
+        &[
+            "--cargo-home",
+            home_s,
+            "--licenses",
+            "online",
+            "--crates-io-url",
+            "http://127.0.0.1:9",
+            "--cache-dir",
+            cache.to_str().unwrap(),
+            "--attempts",
+            "1",
+            "-o",
+            "sbom.json",
+        ],
+        &[("CARGO", "/nonexistent/cargo")],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("/nonexistent/cargo not found; install cargo (or set CARGO to it) to use cargo metadata"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("sbom: pkg:cargo/vendored-dep@1.2.0: crates.io lookup failed: GET http://127.0.0.1:9/api/v1/crates/vendored-dep/1.2.0: gave up after 1 attempt(s)"),
+        "{}",
+        stderr(&out)
     );
 }

@@ -126,9 +126,15 @@ fn is_crates_io(source: &str) -> bool {
 /// The purl of a locked package: crates.io plain, other registries with `repository_url`, git
 /// sources with `vcs_url` pinned to the locked commit.
 fn package_purl(p: &LockPackage) -> String {
-    match p.source.as_deref() {
-        None => purl::cargo(&p.name, &p.version, &[]),
-        Some(s) if is_crates_io(s) => purl::cargo(&p.name, &p.version, &[]),
+    purl_of(&p.name, &p.version, p.source.as_deref())
+}
+
+/// The purl of a package by name, version and cargo `source` (as `Cargo.lock` and
+/// `cargo metadata` write it).
+pub fn purl_of(name: &str, version: &str, source: Option<&str>) -> String {
+    match source {
+        None => purl::cargo(name, version, &[]),
+        Some(s) if is_crates_io(s) => purl::cargo(name, version, &[]),
         Some(s) => {
             if let Some(git) = s.strip_prefix("git+") {
                 // `git+URL?branch=x#COMMIT` → `git+URL@COMMIT`
@@ -139,10 +145,10 @@ fn package_purl(p: &LockPackage) -> String {
                 } else {
                     format!("git+{url}@{commit}")
                 };
-                purl::cargo(&p.name, &p.version, &[("vcs_url", &vcs)])
+                purl::cargo(name, version, &[("vcs_url", &vcs)])
             } else {
                 let url = s.split_once('+').map_or(s, |(_, u)| u);
-                purl::cargo(&p.name, &p.version, &[("repository_url", url)])
+                purl::cargo(name, version, &[("repository_url", url)])
             }
         }
     }
@@ -336,6 +342,7 @@ pub fn parse(path: &Path, text: &str, cargo_home: Option<&Path>) -> Result<Inven
         }
         match p.source.as_deref() {
             None => {
+                c.local_source = true;
                 if let Some((mdir, m)) = members.get(&p.name) {
                     c.license = m
                         .package

@@ -9,6 +9,7 @@ pub mod model;
 pub mod npm;
 pub mod purl;
 pub mod python;
+pub mod resolve;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
@@ -24,7 +25,7 @@ use crate::output::{Align, Table};
 
 use cyclonedx::{BomInput, Root, SpecVersion};
 use licenses::{Pattern, Verdict};
-use model::{Component, Ecosystem, Inventory, License, Malformed};
+use model::{Component, Ecosystem, Inventory, License, LicenseSource, Malformed};
 
 /// Command-line arguments of `sbom`.
 #[derive(Debug, clap::Parser)]
@@ -35,13 +36,16 @@ use model::{Component, Ecosystem, Inventory, License, Malformed};
         Reads Cargo.lock, package-lock.json/npm-shrinkwrap.json (v1-v3) or node_modules, \
         requirements*.txt, poetry.lock, uv.lock, Pipfile.lock, *.dist-info in site-packages or a \
         virtualenv, and go.mod/go.sum under the given paths (default: the current directory), \
-        offline. With SOURCE_DATE_EPOCH set, the output is byte-for-byte reproducible.",
+        offline. With --licenses online, the licences still unknown are asked of cargo metadata \
+        and the registries (crates.io, PyPI, npm), the answers cached. With SOURCE_DATE_EPOCH \
+        set, the output is byte-for-byte reproducible.",
     disable_version_flag = true,
     after_help = crate::after_help!(
         "  sbom -o sbom.cdx.json\n  \
          sbom . --spec-version 1.6 --name myapp --version 1.4.0 -o dist/SBOM.json\n  \
          sbom Cargo.lock web/package-lock.json --licenses-dir dist/LICENSES -o dist/SBOM.json\n  \
          sbom --deny 'GPL-*' --deny AGPL-3.0-only -o sbom.json\n  \
+         sbom Cargo.lock --licenses online --fail-on-unknown-license -o sbom.json\n  \
          SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) sbom -o sbom.json"
     )
 )]
@@ -74,6 +78,69 @@ pub struct Args {
     /// licences fail too. Repeatable, or comma-separated.
     #[arg(long, value_name = "LICENSE", value_delimiter = ',', value_parser = Pattern::parse, env = "SBOM_ALLOW")]
     pub allow: Vec<Pattern>,
+    /// Where licences come from: `local` (the lockfiles, the manifests beside them, installed
+    /// packages; no network), or `online`: also `cargo metadata` and the registries' APIs
+    /// (crates.io, PyPI, npm) for those still unknown, with a cache.
+    #[arg(
+        long,
+        value_enum,
+        default_value = "local",
+        value_name = "MODE",
+        env = "SBOM_LICENSES"
+    )]
+    pub licenses: resolve::Mode,
+    /// Fail (exit 1) when a component's licence is still unknown (exit 3 when a registry
+    /// lookup failed); the SBOM is written either way.
+    #[arg(long, env = "SBOM_FAIL_ON_UNKNOWN_LICENSE", value_parser = clap::builder::FalseyValueParser::new())]
+    pub fail_on_unknown_license: bool,
+    /// crates.io base URL (`--licenses online`).
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "https://crates.io",
+        env = "SBOM_CRATES_IO_URL"
+    )]
+    pub crates_io_url: String,
+    /// PyPI base URL, for its JSON API (`--licenses online`).
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "https://pypi.org",
+        env = "SBOM_PYPI_URL"
+    )]
+    pub pypi_url: String,
+    /// npm registry base URL (`--licenses online`).
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "https://registry.npmjs.org",
+        env = "SBOM_NPM_REGISTRY"
+    )]
+    pub npm_registry: String,
+    /// Cache of registry answers [default: $XDG_CACHE_HOME/relkit/sbom, else the platform's
+    /// cache directory, e.g. ~/.cache/relkit/sbom].
+    #[arg(long, value_name = "DIR", env = "SBOM_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Do not read or write the registry cache.
+    #[arg(long, env = "SBOM_NO_CACHE", value_parser = clap::builder::FalseyValueParser::new())]
+    pub no_cache: bool,
+    /// Deadline of one registry request.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = crate::cli::parse_duration, env = "SBOM_TIMEOUT")]
+    pub timeout: Duration,
+    /// Attempts per registry request, the first included (transport errors, 429 and 5xx are
+    /// retried).
+    #[arg(long, value_name = "N", default_value_t = 4, env = "SBOM_ATTEMPTS")]
+    pub attempts: u32,
+    /// Total time one registry request may take, retries included.
+    #[arg(long, value_name = "DURATION", default_value = "2m", value_parser = crate::cli::parse_duration, env = "SBOM_DEADLINE")]
+    pub deadline: Duration,
+    /// First backoff between tries (doubling, with jitter).
+    #[arg(long, hide = true, default_value = "500ms", value_parser = crate::cli::parse_duration, env = "SBOM_RETRY_BASE")]
+    pub retry_base: Duration,
+    /// Least time between two crates.io requests (its crawler policy asks for at most one a
+    /// second).
+    #[arg(long, hide = true, default_value = "1s", value_parser = crate::cli::parse_duration, env = "SBOM_CRATES_IO_INTERVAL")]
+    pub crates_io_interval: Duration,
     /// Cargo home holding the registry sources (licences of crates) [default: ~/.cargo].
     #[arg(long, env = "CARGO_HOME", value_name = "DIR")]
     pub cargo_home: Option<PathBuf>,
@@ -420,6 +487,10 @@ struct Report {
     missing_license_texts: Vec<String>,
     license_files_written: usize,
     violations: Vec<Violation>,
+    /// Components by where their licence came from (every source listed).
+    license_sources: BTreeMap<&'static str, usize>,
+    /// The components whose licence is still unknown, with the reason.
+    unknown_licenses: Vec<resolve::Unresolved>,
 }
 
 #[derive(Debug, Serialize)]
@@ -631,7 +702,54 @@ pub fn run(mut args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
         by_purl.remove(p);
         direct.remove(p);
     }
-    let components: Vec<Component> = by_purl.into_values().collect();
+    let mut components: Vec<Component> = by_purl.into_values().collect();
+    let cargo_dirs: Vec<PathBuf> = sources
+        .iter()
+        .filter(|s| matches!(s, Source::CargoLock(_)))
+        .map(|s| {
+            s.path()
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .to_path_buf()
+        })
+        .collect();
+    let resolution = resolve::resolve(
+        &mut components,
+        args.licenses,
+        &cargo_dirs,
+        &resolve::Settings {
+            crates_io: args.crates_io_url.clone(),
+            pypi: args.pypi_url.clone(),
+            npm: args.npm_registry.clone(),
+            cache: if args.no_cache {
+                None
+            } else {
+                args.cache_dir
+                    .clone()
+                    .or_else(|| crate::fsutil::user_cache_dir("sbom"))
+            },
+            policy: crate::http::Policy {
+                timeout: args.timeout,
+                attempts: args.attempts.max(1),
+                deadline: args.deadline,
+                backoff: crate::retry::Backoff {
+                    base: args.retry_base,
+                    cap: Duration::from_secs(8),
+                },
+            },
+            crates_io_interval: args.crates_io_interval,
+            cargo_home: args.cargo_home.clone(),
+        },
+    );
+    for w in &resolution.warnings {
+        if ctx.gha.is_actions() {
+            ctx.gha
+                .annotate(Level::Warning, &Annotation::new(w).title("sbom: licences"));
+        } else {
+            eprintln!("sbom: {w}");
+        }
+    }
 
     let (bytes, serial) = cyclonedx::render(&BomInput {
         root: &root,
@@ -715,13 +833,25 @@ pub fn run(mut args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
         missing_license_texts: missing,
         license_files_written: written,
         violations,
+        license_sources: resolve::counts(&components),
+        unknown_licenses: resolution.unknown,
     };
     publish(&report, &args, ctx)?;
-    Ok(if report.violations.is_empty() {
+    let mut exit = if report.violations.is_empty() {
         Exit::Ok
     } else {
         Exit::Failed
-    })
+    };
+    if args.fail_on_unknown_license && !report.unknown_licenses.is_empty() {
+        // A registry that could not be read leaves the gate undecided: that is the
+        // environment's failure, not the package's.
+        exit = exit.worst(if report.unknown_licenses.iter().any(|u| u.lookup_failed) {
+            Exit::Env
+        } else {
+            Exit::Failed
+        });
+    }
+    Ok(exit)
 }
 
 /// Prints the human or JSON summary, and the Actions outputs, summary and annotations.
@@ -745,6 +875,33 @@ fn publish(report: &Report, args: &Args, ctx: &mut Ctx) -> Result<(), Error> {
         } else {
             eprintln!("sbom: {msg}");
         }
+    }
+    let gate = args.fail_on_unknown_license;
+    for u in report.unknown_licenses.iter().filter(|_| gate) {
+        let msg = format!("{}: licence unknown — {}", u.purl, u.reason);
+        if ctx.gha.is_actions() {
+            ctx.gha.annotate(
+                Level::Error,
+                &Annotation::new(msg).title("sbom: unknown licence"),
+            );
+        } else {
+            eprintln!("sbom: {msg}");
+        }
+    }
+    let mut origins = Table::new(&[
+        ("licence source", Align::Left),
+        ("components", Align::Right),
+    ]);
+    for s in LicenseSource::ALL {
+        origins.row([
+            s.label().to_string(),
+            report
+                .license_sources
+                .get(s.key())
+                .copied()
+                .unwrap_or(0)
+                .to_string(),
+        ]);
     }
     let mut sources = Table::new(&[
         ("lockfile", Align::Left),
@@ -779,10 +936,23 @@ fn publish(report: &Report, args: &Args, ctx: &mut Ctx) -> Result<(), Error> {
         crate::output::write_json(ctx.out, report).map_err(stdout_err)?;
     } else {
         let mut text = format!(
-            "sbom: {headline}\n\n{}\n{}",
+            "sbom: {headline}\n\n{}\n{}\n{}",
             sources.to_text(),
-            lic.to_text()
+            lic.to_text(),
+            origins.to_text()
         );
+        if !report.unknown_licenses.is_empty() {
+            text.push_str(&format!(
+                "licence unknown: {} component(s)\n",
+                report.unknown_licenses.len()
+            ));
+            for (reason, purls) in unknown_by_reason(&report.unknown_licenses) {
+                text.push_str(&format!("  {reason}:\n"));
+                for p in purls {
+                    text.push_str(&format!("    {p}\n"));
+                }
+            }
+        }
         for s in &report.skipped {
             text.push_str(&format!("skipped {}: {}\n", s.path, s.reason));
         }
@@ -815,10 +985,24 @@ fn publish(report: &Report, args: &Args, ctx: &mut Ctx) -> Result<(), Error> {
         ctx.gha
             .set_output("components", &report.components.to_string())?;
         let mut md = format!(
-            "### SBOM\n\n{headline}\n\n{}\n{}",
+            "### SBOM\n\n{headline}\n\n{}\n{}\n{}",
             sources.to_markdown(),
-            lic.to_markdown()
+            lic.to_markdown(),
+            origins.to_markdown()
         );
+        if !report.unknown_licenses.is_empty() {
+            md.push_str(&format!(
+                "\n**Licence unknown ({}):**\n\n",
+                report.unknown_licenses.len()
+            ));
+            for (reason, purls) in unknown_by_reason(&report.unknown_licenses) {
+                md.push_str(&format!("- {reason}:"));
+                for p in purls {
+                    md.push_str(&format!(" `{p}`"));
+                }
+                md.push('\n');
+            }
+        }
         if !report.skipped.is_empty() {
             md.push_str("\n**Skipped:**\n\n");
             for s in &report.skipped {
@@ -848,6 +1032,15 @@ fn publish(report: &Report, args: &Args, ctx: &mut Ctx) -> Result<(), Error> {
         ctx.gha.append_summary(&md)?;
     }
     Ok(())
+}
+
+/// The unknown licences grouped by reason (reasons sorted, purls in report order).
+fn unknown_by_reason(unknown: &[resolve::Unresolved]) -> BTreeMap<&str, Vec<&str>> {
+    let mut groups: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for u in unknown {
+        groups.entry(&u.reason).or_default().push(&u.purl);
+    }
+    groups
 }
 
 /// Entry point of the `sbom` binary and of `relkit sbom`.

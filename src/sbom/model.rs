@@ -143,6 +143,56 @@ pub enum License {
     Name(String),
 }
 
+/// Where a component's licence came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum LicenseSource {
+    /// The lockfile, or a manifest on disk (the workspace's, the cargo registry's sources or
+    /// `.crate` archives, `node_modules`, `.dist-info`).
+    Local,
+    /// An earlier registry answer kept in sbom's cache.
+    Cache,
+    /// `cargo metadata`.
+    CargoMetadata,
+    /// The registry's API, asked during this run.
+    Registry,
+    /// Nowhere: the licence is unknown.
+    #[default]
+    Unknown,
+}
+
+impl LicenseSource {
+    /// Every source, in report order.
+    pub const ALL: [LicenseSource; 5] = [
+        LicenseSource::Local,
+        LicenseSource::Cache,
+        LicenseSource::CargoMetadata,
+        LicenseSource::Registry,
+        LicenseSource::Unknown,
+    ];
+
+    /// The key in `--json` (`local`, `cache`, `cargo-metadata`, `registry-api`, `unknown`).
+    pub fn key(self) -> &'static str {
+        match self {
+            LicenseSource::Local => "local",
+            LicenseSource::Cache => "cache",
+            LicenseSource::CargoMetadata => "cargo-metadata",
+            LicenseSource::Registry => "registry-api",
+            LicenseSource::Unknown => "unknown",
+        }
+    }
+
+    /// The label in the human summaries.
+    pub fn label(self) -> &'static str {
+        match self {
+            LicenseSource::Local => "lockfile or manifest on disk",
+            LicenseSource::Cache => "registry cache",
+            LicenseSource::CargoMetadata => "cargo metadata",
+            LicenseSource::Registry => "registry API",
+            LicenseSource::Unknown => "not found",
+        }
+    }
+}
+
 /// One package in the inventory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Component {
@@ -174,6 +224,11 @@ pub struct Component {
     /// Package archives (a `.crate` in cargo's download cache) whose top directory holds the
     /// licence texts, for when the unpacked sources are gone.
     pub license_archives: Vec<PathBuf>,
+    /// Where the licence came from (set once every lockfile is merged).
+    pub license_source: LicenseSource,
+    /// True for packages the project holds itself (Cargo path dependencies, workspace members):
+    /// never looked up in a registry, where a same-named package would be someone else's.
+    pub local_source: bool,
 }
 
 impl Component {
@@ -192,6 +247,8 @@ impl Component {
             properties: BTreeMap::new(),
             license_dirs: Vec::new(),
             license_archives: Vec::new(),
+            license_source: LicenseSource::Unknown,
+            local_source: false,
         }
     }
 
@@ -228,6 +285,7 @@ impl Component {
         for (k, v) in other.properties {
             self.properties.entry(k).or_insert(v);
         }
+        self.local_source |= other.local_source;
     }
 }
 

@@ -64,9 +64,18 @@ struct V1Entry {
     dependencies: BTreeMap<String, V1Entry>,
 }
 
-/// The declared licence of a `package.json` or lock entry: `"MIT"`, `{"type": "MIT"}`, or the
-/// legacy `licenses: [{"type": …}]` array (joined with OR, as npm documents it).
+/// The declared licence of a `package.json` or lock entry.
 fn declared_license(e: &Entry) -> Option<License> {
+    manifest_license(e.license.as_ref(), e.licenses.as_ref())
+}
+
+/// The licence in a package manifest's (or registry version document's) `license` and
+/// `licenses` fields: `"MIT"`, `{"type": "MIT"}`, or the legacy `licenses: [{"type": …}]` array
+/// (joined with OR, as npm documents it).
+pub fn manifest_license(
+    license: Option<&serde_json::Value>,
+    legacy: Option<&serde_json::Value>,
+) -> Option<License> {
     let text = |v: &serde_json::Value| -> Option<String> {
         match v {
             serde_json::Value::String(s) => Some(s.clone()),
@@ -76,16 +85,10 @@ fn declared_license(e: &Entry) -> Option<License> {
             _ => None,
         }
     };
-    if let Some(l) = e.license.as_ref().and_then(text) {
+    if let Some(l) = license.and_then(text) {
         return licenses::from_declared(&l);
     }
-    let list: Vec<String> = e
-        .licenses
-        .as_ref()?
-        .as_array()?
-        .iter()
-        .filter_map(text)
-        .collect();
+    let list: Vec<String> = legacy?.as_array()?.iter().filter_map(text).collect();
     (!list.is_empty())
         .then(|| list.join(" OR "))
         .and_then(|l| licenses::from_declared(&l))

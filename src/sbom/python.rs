@@ -535,25 +535,31 @@ fn parse_metadata(text: &str) -> Metadata {
     m
 }
 
-/// The licence a distribution declares: `License-Expression` (PEP 639), else a one-line
-/// `License` that is SPDX, else the licence classifiers, else a short `License` as a name.
+/// The licence a distribution declares in its `METADATA`.
 fn metadata_license(m: &Metadata) -> Option<License> {
-    if let Some(e) = m
-        .license_expression
-        .as_deref()
-        .and_then(licenses::from_declared)
-    {
+    declared_license(
+        m.license_expression.as_deref(),
+        m.license.as_deref(),
+        &m.classifiers,
+    )
+}
+
+/// The licence a distribution declares (core metadata, or PyPI's JSON `info`):
+/// `License-Expression` (PEP 639), else a one-line `License` that is SPDX, else the licence
+/// classifiers, else a short `License` as a name.
+pub fn declared_license(
+    expression: Option<&str>,
+    license: Option<&str>,
+    classifiers: &[String],
+) -> Option<License> {
+    if let Some(e) = expression.and_then(licenses::from_declared) {
         return Some(e);
     }
-    let short = m
-        .license
-        .as_deref()
-        .filter(|l| !l.contains('\n') && l.len() <= 100);
+    let short = license.filter(|l| !l.contains('\n') && l.len() <= 100);
     if let Some(License::Expression(e)) = short.and_then(licenses::from_declared) {
         return Some(License::Expression(e));
     }
-    let mut ids: Vec<&str> = m
-        .classifiers
+    let mut ids: Vec<&str> = classifiers
         .iter()
         .filter(|c| c.starts_with("License ::"))
         .filter_map(|c| licenses::from_classifier(c))

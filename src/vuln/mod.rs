@@ -100,7 +100,7 @@ pub struct Args {
     /// OSV API base URL.
     #[arg(long, value_name = "URL", default_value = DEFAULT_API, env = "VULN_CHECK_API_URL")]
     pub api_url: String,
-    /// Cache of full OSV records fetched online [default: $XDG_CACHE_HOME/relkit/osv or ~/.cache/relkit/osv].
+    /// Cache of full OSV records fetched online [default: $XDG_CACHE_HOME/relkit/osv, else the platform's cache directory, e.g. ~/.cache/relkit/osv].
     #[arg(long, value_name = "DIR", env = "VULN_CHECK_CACHE_DIR")]
     pub cache_dir: Option<PathBuf>,
     /// Do not read or write the record cache.
@@ -234,11 +234,7 @@ struct JsonReport<'a> {
 }
 
 fn default_cache() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
-    Some(base.join("relkit").join("osv"))
+    crate::fsutil::user_cache_dir("osv")
 }
 
 fn write_file(path: &std::path::Path, value: &serde_json::Value) -> Result<(), Error> {
