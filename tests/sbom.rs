@@ -1284,6 +1284,8 @@ fn broken_registry_answers_are_counted_unknown_and_never_pass_the_gate() {
     registry
         .fault("/api/v1/crates/serde/1.0.219", Fault::Always(500))
         .fault("/pypi/six/1.17.0/json", Fault::NotJson);
+    // Published, with no licence declared: unknown, but not a failure, and cached.
+    registry.add_crate("gone-crate", "0.1.0", None);
     let url = registry.url();
     let cache = p.join("cache");
     let cache_s = cache.to_str().unwrap();
@@ -1308,6 +1310,16 @@ fn broken_registry_answers_are_counted_unknown_and_never_pass_the_gate() {
         })
         .collect();
     assert_eq!(failed.len(), 2, "{failed:?}");
+    assert_eq!(
+        report["unknown_licenses"][1],
+        json!({"purl": "pkg:cargo/gone-crate@0.1.0", "reason": "crates.io declares no licence for this version", "lookup_failed": false})
+    );
+    assert_eq!(
+        std::fs::read_to_string(cache.join("cargo/gone-crate/0%2E1%2E0.json")).unwrap(),
+        format!(
+            "{{\n  \"url\": \"{url}/api/v1/crates/gone-crate/0.1.0\",\n  \"license\": null\n}}\n"
+        )
+    );
     assert_eq!(failed[0].0, "pkg:cargo/serde@1.0.219");
     let prefix = format!(
         "crates.io lookup failed: GET {url}/api/v1/crates/serde/1.0.219: gave up after 3 attempt(s) in "
@@ -1528,7 +1540,7 @@ fn cargo_metadata_gives_the_licences_the_local_registry_lacks() {
     let report = doc(&out.stdout);
     assert_eq!(
         report["license_sources"],
-        json!({"local": 0, "cache": 0, "cargo-metadata": 3, "registry-api": 0, "unknown": 0})
+        json!({"local": 0, "cache": 0, "cargo-metadata": 2, "registry-api": 0, "unknown": 1})
     );
     assert_eq!(
         report["unknown_licenses"],

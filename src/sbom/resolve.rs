@@ -285,8 +285,8 @@ fn from_cargo_metadata(
                     .insert(SOURCE_PROPERTY.into(), "cargo-metadata".into());
             }
             None => {
-                // cargo read the crate's own manifest: the registry would say the same.
-                c.license_source = LicenseSource::CargoMetadata;
+                // cargo read the crate's own manifest: the registry would say the same. The
+                // licence stays unknown (and counted so), with cargo's answer as the reason.
                 let why = match file {
                     Some(f) => format!(
                         "its Cargo.toml declares only license-file = \"{f}\", no SPDX expression (cargo metadata)"
@@ -429,7 +429,8 @@ fn push(answers: &Mutex<Vec<(usize, Answer, String)>>, item: (usize, Answer, Str
     answers.lock().unwrap_or_else(|p| p.into_inner()).push(item);
 }
 
-/// Records a registry's answer on the component.
+/// Records a registry's answer on the component (a licence, or why there is none: the source
+/// then stays `Unknown`, so the counts by source add up to the unknown ones listed).
 fn apply(
     c: &mut Component,
     license: Option<License>,
@@ -437,10 +438,10 @@ fn apply(
     reasons: &mut HashMap<usize, Reason>,
     job: &Job,
 ) {
-    c.license_source = source;
     match license {
         Some(l) => {
             c.license = Some(l);
+            c.license_source = source;
             // The same value for a fresh and a cached answer, so the SBOM stays reproducible.
             c.properties
                 .insert(SOURCE_PROPERTY.into(), "registry-api".into());
