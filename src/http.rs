@@ -96,10 +96,14 @@ enum Outcome {
 }
 
 impl Client {
-    /// A client sending `user_agent`.
+    /// A client sending `user_agent`, trusting the system's root certificates.
     pub fn new(policy: Policy, user_agent: &str) -> Client {
+        let tls = ureq::tls::TlsConfig::builder()
+            .root_certs(root_certs())
+            .build();
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
+            .tls_config(tls)
             .timeout_global(Some(policy.timeout))
             .user_agent(user_agent)
             .build();
@@ -229,6 +233,22 @@ impl Client {
             };
         }
         Outcome::Done(response)
+    }
+}
+
+/// The root certificates: the system's (`SSL_CERT_FILE`/`SSL_CERT_DIR`, else the platform's
+/// store), as cargo, curl and git trust them, so a company's or a proxy's CA works; Mozilla's
+/// bundled roots when the system has none (a minimal container).
+fn root_certs() -> ureq::tls::RootCerts {
+    let certs: Vec<ureq::tls::Certificate<'static>> = rustls_native_certs::load_native_certs()
+        .certs
+        .iter()
+        .map(|c| ureq::tls::Certificate::from_der(c.as_ref()).to_owned())
+        .collect();
+    if certs.is_empty() {
+        ureq::tls::RootCerts::WebPki
+    } else {
+        ureq::tls::RootCerts::Specific(std::sync::Arc::new(certs))
     }
 }
 
