@@ -618,7 +618,7 @@ fn root_action_refuses_unknown_tools() {
         assert_eq!(
             result.errors(),
             vec![format!(
-                "unknown relkit tool '{tool}'; expected one of: checksum smoke-check notes-gen asset-upload coverage-gate sbom artifact-check vuln-check deploy"
+                "unknown relkit tool '{tool}'; expected one of: checksum smoke-check notes-gen asset-upload coverage-gate sbom artifact-check vuln-check deploy sign"
             )]
         );
         assert!(

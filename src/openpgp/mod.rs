@@ -87,10 +87,12 @@ pub enum OpenPgpError {
         signer: String,
     },
     /// The secret key is protected by a passphrase and none was given.
-    #[error("key {fingerprint} is protected by a passphrase and none was given; set RELKIT_SIGNING_PASSPHRASE (or the variable the tool names)")]
+    #[error("key {fingerprint} is protected by a passphrase and none was given; set {var}")]
     PassphraseNeeded {
         /// The primary key's fingerprint.
         fingerprint: String,
+        /// The environment variable the passphrase is read from.
+        var: String,
     },
     /// The secret key could not be unlocked.
     #[error(
@@ -252,7 +254,13 @@ impl SigningKey {
                 })
             }
         };
-        Self::from_bytes(text.as_bytes(), pass.as_deref(), key_var)
+        Self::from_bytes(text.as_bytes(), pass.as_deref(), key_var).map_err(|e| match e {
+            OpenPgpError::PassphraseNeeded { fingerprint, .. } => OpenPgpError::PassphraseNeeded {
+                fingerprint,
+                var: pass_var.to_string(),
+            },
+            other => other,
+        })
     }
 
     /// Parses an armoured or binary secret key; `origin` names where it came from in errors.
@@ -336,7 +344,10 @@ impl SigningKey {
             });
         };
         if matches!(params, SecretParams::Encrypted(_)) && !have_passphrase {
-            return Err(OpenPgpError::PassphraseNeeded { fingerprint });
+            return Err(OpenPgpError::PassphraseNeeded {
+                fingerprint,
+                var: "RELKIT_SIGNING_PASSPHRASE".to_string(),
+            });
         }
         match unlocked {
             Ok(Ok(())) => Ok(()),
@@ -483,9 +494,14 @@ impl SigningKey {
             (Ok(m), None) => m,
             (Err(e), None) => return Err(self.sign_error(e)),
         };
-        message
+        let mut armored = message
             .to_armored_string(ArmorOptions::default())
-            .map_err(|e| self.sign_error(e))
+            .map_err(|e| self.sign_error(e))?;
+        // A text file ends in a newline, as `gpg --clearsign` writes it.
+        if !armored.ends_with('\n') {
+            armored.push('\n');
+        }
+        Ok(armored)
     }
 
     /// The public key (certificate), ASCII-armoured (`KEY.asc`, what `gpg --export --armor`
