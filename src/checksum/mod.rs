@@ -39,6 +39,7 @@ use algo::Algorithm;
         "  checksum dist/ --base dist -o dist/SHA256SUMS     hash every file under dist/\n  \
          checksum -a sha512 'dist/*.tar.gz' --sidecar       also write dist/x.tar.gz.sha512\n  \
          checksum --check SHA256SUMS                        verify, like sha256sum -c\n  \
+         checksum --check SHA256SUMS --signature SHA256SUMS.asc --key KEY.asc\n  \
          checksum --check --ignore-missing --quiet SHA256SUMS\n  \
          checksum --lint SHA256SUMS                         find CRLF, ./ prefixes, duplicates\n  \
          checksum --merge linux/SHA256SUMS macos/SHA256SUMS -o SHA256SUMS"
@@ -108,6 +109,21 @@ pub struct Args {
     /// With --check: allow names that are absolute or leave the base directory (`..`).
     #[arg(long, requires = "check")]
     pub allow_outside: bool,
+
+    /// With --check: the manifest's detached signature (OpenPGP `.asc`/`.sig` or minisign
+    /// `.minisig`; `-` is standard input), verified before any file is checked: a bad or
+    /// untrusted signature stops with exit 1. Needs --key or --keyring.
+    #[arg(long, value_name = "SIG", requires = "check")]
+    pub signature: Option<PathBuf>,
+
+    /// With --signature: a trusted public key (OpenPGP armoured or binary, a minisign public key
+    /// file, or minisign's `RW…` key text). Repeatable.
+    #[arg(long, value_name = "KEY", requires = "signature")]
+    pub key: Vec<PathBuf>,
+
+    /// With --signature: a directory of trusted OpenPGP public keys.
+    #[arg(long, value_name = "DIR", requires = "signature")]
+    pub keyring: Option<PathBuf>,
 
     #[command(flatten)]
     #[allow(missing_docs)]
@@ -188,6 +204,9 @@ pub enum Error {
         /// The algorithm of the first line merged.
         expected: Algorithm,
     },
+    /// The manifest's signature is bad or untrusted, or the keys could not be read.
+    #[error(transparent)]
+    Signature(#[from] crate::signature::SignatureError),
     /// A usage error clap cannot express.
     #[error("{0}")]
     Usage(String),
@@ -217,6 +236,7 @@ impl ToolError for Error {
     fn exit(&self) -> Exit {
         match self {
             Error::File(e) => e.exit(),
+            Error::Signature(e) => e.exit(),
             Error::NothingVerified { .. } => Exit::Failed,
             Error::Stdout(_) => Exit::Env,
             Error::Select(_)

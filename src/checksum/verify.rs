@@ -10,13 +10,14 @@ use serde::Serialize;
 use super::algo::Algorithm;
 use super::hash::hash_all;
 use super::manifest::{display_name, hex_unless_utf8};
-use super::paths::{manifest_label, stays_inside};
+use super::paths::{manifest_label, read_manifest, stays_inside};
 use super::{load_manifest, report, set_outputs, warn_not_utf8, Args, Error};
 use crate::cli::Ctx;
 use crate::exit::Exit;
 use crate::fsutil::{escaped_text, path_from_bytes};
 use crate::gha::{Annotation, Level};
 use crate::output::{write_json, Align, Table};
+use crate::signature::{Good, Trusted};
 
 /// What verifying one line found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -72,6 +73,9 @@ struct Counts {
 #[derive(Debug, Serialize)]
 struct Report<'a> {
     manifests: &'a [String],
+    /// The manifest's good signature, with --signature.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signature: Option<&'a Good>,
     results: &'a [LineResult<'a>],
     counts: &'a Counts,
 }
@@ -84,9 +88,25 @@ pub fn run(args: &Args, ctx: &mut Ctx) -> Result<Exit, Error> {
     let mut counts = Counts::default();
     let mut items = Vec::new();
     let mut has_lines = vec![false; labels.len()];
+    let (mut signed, signature) = match &args.signature {
+        Some(sig) => {
+            let (manifest, good) = signed_manifest(args, sig)?;
+            (Some(manifest), Some(good))
+        }
+        None => (None, None),
+    };
+    if let Some(good) = &signature {
+        if !args.status && !args.output_args.json {
+            eprintln!(
+                "checksum: {}: Good signature from {}",
+                labels[0],
+                good.describe()
+            );
+        }
+    }
     for (m, arg) in args.paths.iter().enumerate() {
         let label = &labels[m];
-        let Some(manifest) = load_manifest(ctx, arg, &mut worst) else {
+        let Some(manifest) = signed.take().or_else(|| load_manifest(ctx, arg, &mut worst)) else {
             continue;
         };
         if manifest.bom && !args.status {
@@ -216,6 +236,7 @@ pub fn run(args: &Args, ctx: &mut Ctx) -> Result<Exit, Error> {
             ctx.out,
             &Report {
                 manifests: &labels,
+                signature: signature.as_ref(),
                 results: &results,
                 counts: &counts,
             },
@@ -239,9 +260,38 @@ pub fn run(args: &Args, ctx: &mut Ctx) -> Result<Exit, Error> {
         summary_warnings(&counts, args.strict);
     }
     annotate_failures(ctx, &results);
-    publish(ctx, &labels, &results)?;
+    publish(ctx, &labels, &results, signature.as_ref())?;
     let failed = counts.failed + counts.missing + counts.unreadable > 0;
     Ok(worst.worst(if failed { Exit::Failed } else { Exit::Ok }))
+}
+
+/// With --signature: reads the one manifest and its signature, checks the signature with the
+/// trusted keys, and only then parses the manifest. A bad or untrusted signature is exit 1
+/// before any file is hashed.
+fn signed_manifest(
+    args: &Args,
+    sig: &std::path::Path,
+) -> Result<(super::manifest::Manifest, Good), Error> {
+    let [manifest] = args.paths.as_slice() else {
+        return Err(Error::Usage(format!(
+            "--signature covers one manifest, but {} were given; check them one at a time",
+            args.paths.len()
+        )));
+    };
+    if manifest == "-" && sig.as_os_str() == "-" {
+        return Err(Error::Usage(
+            "the manifest and its signature cannot both come from standard input".to_string(),
+        ));
+    }
+    let trusted = Trusted::load(&args.key, args.keyring.as_deref())?;
+    let bytes = read_manifest(manifest)?;
+    let sig_bytes = read_manifest(sig.as_os_str())?;
+    let good = trusted.verify_detached(
+        &sig_bytes,
+        &manifest_label(sig.as_os_str()),
+        &mut io::Cursor::new(&bytes),
+    )?;
+    Ok((super::manifest::parse(&bytes), good))
 }
 
 /// A warning on stderr (an annotation inside Actions).
@@ -337,9 +387,17 @@ fn annotate_failures(ctx: &Ctx, results: &[LineResult]) {
 }
 
 /// Step outputs (the verified digests) and the job summary table, inside Actions.
-fn publish(ctx: &Ctx, labels: &[String], results: &[LineResult]) -> Result<(), Error> {
+fn publish(
+    ctx: &Ctx,
+    labels: &[String],
+    results: &[LineResult],
+    signature: Option<&Good>,
+) -> Result<(), Error> {
     if !ctx.gha.is_actions() {
         return Ok(());
+    }
+    if let Some(good) = signature {
+        ctx.gha.set_output("signed-by", &good.fingerprint)?;
     }
     let digests: BTreeMap<&[u8], &str> = results
         .iter()
@@ -366,8 +424,12 @@ fn publish(ctx: &Ctx, labels: &[String], results: &[LineResult]) -> Result<(), E
             format!("{}:{}", r.manifest, r.line),
         ]);
     }
+    let signed = match signature {
+        Some(good) => format!("Manifest signature good: {}.\n\n", good.describe()),
+        None => String::new(),
+    };
     let markdown = format!(
-        "### Checksum verification: {} of {} OK\n\n{}",
+        "### Checksum verification: {} of {} OK\n\n{signed}{}",
         verified,
         results.len(),
         table.to_markdown()

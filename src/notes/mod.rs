@@ -101,6 +101,11 @@ pub struct Args {
     /// SHA-256 manifest (`sha256sum` format) for the Downloads table.
     #[arg(long, value_name = "FILE")]
     pub checksums: Option<PathBuf>,
+    /// The key that signed the manifest (fingerprint or minisign key ID), named in the notes'
+    /// verification hints. Signatures are found next to the manifest (`.asc`, `.sig`,
+    /// `.minisig`).
+    #[arg(long, value_name = "FINGERPRINT", requires = "checksums")]
+    pub signed_by: Option<String>,
     /// Where the manifest's files are, for their sizes [default: the manifest's directory].
     #[arg(long, value_name = "DIR")]
     pub artifacts_dir: Option<PathBuf>,
@@ -455,6 +460,33 @@ fn artifacts_dir(args: &Args, manifest: &Path) -> PathBuf {
     })
 }
 
+/// The signatures published next to the checksum manifest: `SHA256SUMS.asc` or `.sig`
+/// (OpenPGP) and `SHA256SUMS.minisig`.
+fn manifest_signatures(args: &Args) -> Vec<render::ManifestSignature> {
+    let Some(manifest) = &args.checksums else {
+        return Vec::new();
+    };
+    let Some(name) = manifest.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for (ext, format) in [("asc", "openpgp"), ("sig", "openpgp"), ("minisig", "minisign")] {
+        let file = format!("{name}.{ext}");
+        if manifest.with_file_name(&file).is_file()
+            && !found.iter().any(|s: &render::ManifestSignature| s.format == format)
+        {
+            found.push(render::ManifestSignature {
+                format: format.to_string(),
+                manifest: name.clone(),
+                file,
+                // One key named by the workflow: it is the one of the first format found.
+                signed_by: args.signed_by.clone().filter(|_| found.is_empty()),
+            });
+        }
+    }
+    found
+}
+
 fn downloads(args: &Args, tag: &str, web: Option<&str>) -> Result<Vec<Download>, Error> {
     let Some(manifest) = &args.checksums else {
         return Ok(Vec::new());
@@ -789,6 +821,7 @@ pub fn build(args: &Args, config: &Config, github_ref: Option<&str>) -> Result<N
         specs: spec_refs(&walked),
         contributors: contributors(&walked),
         downloads: Vec::new(),
+        signatures: Vec::new(),
         skipped_merges: merges,
         parse_failures: render::ParseFailures {
             count: failures.len(),
@@ -798,6 +831,7 @@ pub fn build(args: &Args, config: &Config, github_ref: Option<&str>) -> Result<N
         markdown: String::new(),
     };
     notes.downloads = downloads(args, &notes.tag, web.as_deref())?;
+    notes.signatures = manifest_signatures(args);
     notes.markdown = notes.markdown();
     Ok(notes)
 }

@@ -41,6 +41,8 @@ pub struct Notes {
     pub contributors: Vec<Contributor>,
     /// The Downloads table.
     pub downloads: Vec<Download>,
+    /// Signatures of the checksum manifest found next to it, for the verification hints.
+    pub signatures: Vec<ManifestSignature>,
     /// Merge commits in the range (skipped).
     pub skipped_merges: usize,
     /// Commits that are not (clean) conventional commits.
@@ -139,6 +141,20 @@ pub struct Contributor {
     pub email: String,
     /// Commits authored or co-authored.
     pub commits: usize,
+}
+
+/// A signature of the checksum manifest, published with it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ManifestSignature {
+    /// `openpgp` or `minisign`.
+    pub format: String,
+    /// The manifest's file name (`SHA256SUMS`).
+    pub manifest: String,
+    /// The signature's file name (`SHA256SUMS.asc`).
+    pub file: String,
+    /// The key that signed, as the workflow said (`--signed-by`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signed_by: Option<String>,
 }
 
 /// One row of the Downloads table.
@@ -369,6 +385,7 @@ impl Notes {
             }
             out.push_str(&table.to_markdown());
             out.push('\n');
+            out.push_str(&self.verify_markdown());
         }
         if !self.contributors.is_empty() {
             out.push_str("### Contributors\n\n");
@@ -382,6 +399,54 @@ impl Notes {
         out.truncate(trimmed);
         out.push('\n');
         out
+    }
+}
+
+impl Notes {
+    /// How to verify a download, when the manifest is signed: check the signature, then the
+    /// files, with gpg, minisign or relkit's checksum.
+    fn verify_markdown(&self) -> String {
+        let Some(first) = self.signatures.first() else {
+            return String::new();
+        };
+        let manifest = &first.manifest;
+        let mut out = format!("**Verify a download:** `{manifest}` is signed");
+        let keys: Vec<String> = self
+            .signatures
+            .iter()
+            .map(|s| match &s.signed_by {
+                Some(fpr) => format!("{} key `{fpr}`", format_name(&s.format)),
+                None => format!("{} signature `{}`", format_name(&s.format), s.file),
+            })
+            .collect();
+        let _ = writeln!(out, " ({}). Check the signature, then the files:
+", keys.join(", "));
+        for s in &self.signatures {
+            match s.format.as_str() {
+                "minisign" => {
+                    let _ = writeln!(out, "- `minisign -Vm {manifest} -x {} -P <public key>`", s.file);
+                }
+                _ => {
+                    let _ = writeln!(out, "- `gpg --verify {} {manifest}`", s.file);
+                }
+            }
+        }
+        for s in &self.signatures {
+            let _ = writeln!(
+                out,
+                "- `checksum --check {manifest} --signature {} --key <public key> --ignore-missing` (relkit)",
+                s.file
+            );
+        }
+        let _ = writeln!(out, "- then `sha256sum --check --ignore-missing {manifest}`\n");
+        out
+    }
+}
+
+fn format_name(format: &str) -> &str {
+    match format {
+        "minisign" => "minisign",
+        _ => "OpenPGP",
     }
 }
 

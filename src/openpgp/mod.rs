@@ -480,7 +480,10 @@ impl SigningKey {
     pub fn sign_cleartext(&self, text: &str) -> Result<String, OpenPgpError> {
         let mut failed = None;
         let message = CleartextSignedMessage::new_many(text, |normalized| {
-            match self.signature(SignatureType::Text, &mut normalized.as_bytes()) {
+            // RFC 9580 7.1: trailing spaces and tabs of each line are not signed (readers,
+            // gpg and rpgp's own, drop them before hashing); rpgp leaves that to the signer.
+            let hashed = strip_trailing_whitespace(normalized);
+            match self.signature(SignatureType::Text, &mut hashed.as_bytes()) {
                 Ok(sig) => Ok(vec![sig]),
                 Err(e) => {
                     let shown = e.to_string();
@@ -521,5 +524,28 @@ impl SigningKey {
     /// The public certificate, for verifying this key's own signatures.
     pub fn keyring(&self) -> Keyring {
         Keyring::from_certs(vec![self.public.clone()])
+    }
+}
+
+/// Each CRLF-separated line of `text` without its trailing spaces and tabs.
+fn strip_trailing_whitespace(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split("\r\n").enumerate() {
+        if i > 0 {
+            out.push_str("\r\n");
+        }
+        out.push_str(line.trim_end_matches([' ', '\t']));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cleartext_hashing_drops_trailing_blanks_per_line_only() {
+        assert_eq!(strip_trailing_whitespace("a \t\r\n b\r\nc  "), "a\r\n b\r\nc");
+        assert_eq!(strip_trailing_whitespace("\r\n\r\n"), "\r\n\r\n");
     }
 }
