@@ -118,6 +118,7 @@ cases! {
     links_from_origin_remote => "origin-links",
     downloads_from_checksum_manifest => "downloads",
     downloads_with_a_latin1_name => "downloads-latin1",
+    signed_manifest_gets_verify_hints => "downloads-signed",
     configured_sections_and_spec_patterns => "config",
     odd_messages_are_counted_not_dropped => "odd-messages",
 }

@@ -101,11 +101,11 @@ pub struct Args {
     /// SHA-256 manifest (`sha256sum` format) for the Downloads table.
     #[arg(long, value_name = "FILE")]
     pub checksums: Option<PathBuf>,
-    /// The key that signed the manifest (fingerprint or minisign key ID), named in the notes'
-    /// verification hints. Signatures are found next to the manifest (`.asc`, `.sig`,
-    /// `.minisig`).
-    #[arg(long, value_name = "FINGERPRINT", requires = "checksums")]
-    pub signed_by: Option<String>,
+    /// A key that signed the manifest, named in the notes' verification hints: an OpenPGP
+    /// fingerprint (40 or 64 hex digits) or a minisign key ID (16); once per format.
+    /// Signatures are found next to the manifest (`.asc`, `.sig`, `.minisig`).
+    #[arg(long, value_name = "FINGERPRINT", requires = "checksums", value_parser = parse_signer)]
+    pub signed_by: Vec<String>,
     /// Where the manifest's files are, for their sizes [default: the manifest's directory].
     #[arg(long, value_name = "DIR")]
     pub artifacts_dir: Option<PathBuf>,
@@ -460,6 +460,25 @@ fn artifacts_dir(args: &Args, manifest: &Path) -> PathBuf {
     })
 }
 
+/// `--signed-by`: hex digits of an OpenPGP fingerprint or a minisign key ID (spaces allowed, as
+/// gpg prints them).
+fn parse_signer(value: &str) -> Result<String, String> {
+    let key: String = value.chars().filter(|c| !c.is_whitespace()).collect();
+    let key = key.strip_prefix("0x").unwrap_or(&key).to_ascii_uppercase();
+    if key.chars().all(|c| c.is_ascii_hexdigit()) && matches!(key.len(), 16 | 40 | 64) {
+        Ok(key)
+    } else {
+        Err(format!(
+            "'{value}' is neither an OpenPGP fingerprint (40 or 64 hex digits) nor a minisign key ID (16 hex digits)"
+        ))
+    }
+}
+
+/// Which signature format a `--signed-by` key belongs to.
+fn signer_format(key: &str) -> &'static str {
+    if key.len() == 16 { "minisign" } else { "openpgp" }
+}
+
 /// The signatures published next to the checksum manifest: `SHA256SUMS.asc` or `.sig`
 /// (OpenPGP) and `SHA256SUMS.minisig`.
 fn manifest_signatures(args: &Args) -> Vec<render::ManifestSignature> {
@@ -479,8 +498,11 @@ fn manifest_signatures(args: &Args) -> Vec<render::ManifestSignature> {
                 format: format.to_string(),
                 manifest: name.clone(),
                 file,
-                // One key named by the workflow: it is the one of the first format found.
-                signed_by: args.signed_by.clone().filter(|_| found.is_empty()),
+                signed_by: args
+                    .signed_by
+                    .iter()
+                    .find(|key| signer_format(key) == format)
+                    .cloned(),
             });
         }
     }
