@@ -122,26 +122,53 @@ impl Gpg {
 
     /// `gpg --quick-gen-key UID ALGO USAGE EXPIRE` (with `extra` options first, e.g. a faked
     /// system time), protected by `passphrase` (empty: none).
-    fn gen(&self, uid: &str, algo: &str, usage: &str, expire: &str, passphrase: &str, extra: &[&str]) {
+    fn gen(
+        &self,
+        uid: &str,
+        algo: &str,
+        usage: &str,
+        expire: &str,
+        passphrase: &str,
+        extra: &[&str],
+    ) {
         let mut args = extra.to_vec();
-        args.extend(["--passphrase", passphrase, "--quick-gen-key", uid, algo, usage, expire]);
+        args.extend([
+            "--passphrase",
+            passphrase,
+            "--quick-gen-key",
+            uid,
+            algo,
+            usage,
+            expire,
+        ]);
         self.ok(&args);
     }
 
     fn fingerprints(&self, uid: &str) -> Vec<String> {
-        self.ok(&["--with-colons", "--with-subkey-fingerprints", "--list-keys", uid])
-            .stdout
-            .lines()
-            .filter(|l| l.starts_with("fpr:"))
-            .map(|l| l.split(':').nth(9).unwrap().to_string())
-            .collect()
+        self.ok(&[
+            "--with-colons",
+            "--with-subkey-fingerprints",
+            "--list-keys",
+            uid,
+        ])
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("fpr:"))
+        .map(|l| l.split(':').nth(9).unwrap().to_string())
+        .collect()
     }
 
     fn key(&self, uid: &str, passphrase: &str) -> Key {
         Key {
             fingerprint: self.fingerprints(uid)[0].clone(),
             secret: self
-                .ok(&["--passphrase", passphrase, "--armor", "--export-secret-keys", uid])
+                .ok(&[
+                    "--passphrase",
+                    passphrase,
+                    "--armor",
+                    "--export-secret-keys",
+                    uid,
+                ])
                 .stdout,
             public_asc: self.ok(&["--armor", "--export", uid]).stdout,
             public_gpg: self.cmd().args(["--export", uid]).output().unwrap().stdout,
@@ -184,10 +211,19 @@ fn digest_algo(gpg: &Gpg, sig: &Path) -> u32 {
         .lines()
         .find(|l| l.contains("digest algo"))
         .unwrap_or_else(|| panic!("no digest in {}", out.stdout));
-    line.split("digest algo ").nth(1).unwrap().split(',').next().unwrap().trim().parse().unwrap()
+    line.split("digest algo ")
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
 }
 
-const TEXT: &str = "Origin: relkit\nLabel: test\n- a line starting with a dash\nFrom the start\n\nlast line  \n";
+const TEXT: &str =
+    "Origin: relkit\nLabel: test\n- a line starting with a dash\nFrom the start\n\nlast line  \n";
 
 // ---------------------------------------------------------------------------------------------
 // OpenPGP: relkit signs, gpg and gpgv verify
@@ -209,7 +245,10 @@ fn relkit_signs_gpg_verifies(gpg: &Gpg, key: &Key, passphrase: &str, signer: &st
     for (args, sig) in [
         (vec!["app.tar.gz"], "app.tar.gz.asc"),
         (vec!["--binary", "app.tar.gz"], "app.tar.gz.sig"),
-        (vec!["--clearsign", "-o", "InRelease", "Release"], "InRelease"),
+        (
+            vec!["--clearsign", "-o", "InRelease", "Release"],
+            "InRelease",
+        ),
     ] {
         let out = sign(dir.path(), &args, &env);
         assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
@@ -229,9 +268,15 @@ fn relkit_signs_gpg_verifies(gpg: &Gpg, key: &Key, passphrase: &str, signer: &st
         assert!(v.stderr.contains("Good signature"), "{}", v.stderr);
         if sig == "InRelease" {
             let text = fs::read_to_string(&sig_path).unwrap();
-            assert!(text.contains("\nHash: SHA256\n") || text.contains("\nHash: SHA512\n"), "{text}");
+            assert!(
+                text.contains("\nHash: SHA256\n") || text.contains("\nHash: SHA512\n"),
+                "{text}"
+            );
         } else {
-            assert!(digest_algo(gpg, &sig_path) >= 8, "{sig}: digest weaker than SHA-256");
+            assert!(
+                digest_algo(gpg, &sig_path) >= 8,
+                "{sig}: digest weaker than SHA-256"
+            );
         }
         // And relkit verifies its own signature with the exported public key.
         write(dir.path(), "key.asc", key.public_asc.as_bytes());
@@ -247,17 +292,36 @@ fn relkit_signs_gpg_verifies(gpg: &Gpg, key: &Key, passphrase: &str, signer: &st
     }
     // gpg reads back the signed text (without the trailing blanks of a line, which a cleartext
     // signature does not cover), and relkit gives the same text.
-    let plain = gpg.ok(&["--output", "-", "--decrypt", dir.path().join("InRelease").to_str().unwrap()]);
-    assert_eq!(plain.stdout.trim_end(), TEXT.replace("last line  \n", "last line"));
+    let plain = gpg.ok(&[
+        "--output",
+        "-",
+        "--decrypt",
+        dir.path().join("InRelease").to_str().unwrap(),
+    ]);
+    assert_eq!(
+        plain.stdout.trim_end(),
+        TEXT.replace("last line  \n", "last line")
+    );
     write(dir.path(), "key.asc", key.public_asc.as_bytes());
-    let mine = sign(dir.path(), &["--verify", "InRelease", "--key", "key.asc", "-o", "-"], &[]);
+    let mine = sign(
+        dir.path(),
+        &["--verify", "InRelease", "--key", "key.asc", "-o", "-"],
+        &[],
+    );
     assert_eq!(mine.stdout.trim_end(), plain.stdout.trim_end());
 }
 
 #[test]
 fn gpg_default_key_signs_for_gpg_and_gpgv() {
     let gpg = Gpg::new();
-    gpg.gen("Default <default@example.org>", "default", "default", "never", "", &[]);
+    gpg.gen(
+        "Default <default@example.org>",
+        "default",
+        "default",
+        "never",
+        "",
+        &[],
+    );
     let key = gpg.key("Default <default@example.org>", "");
     relkit_signs_gpg_verifies(&gpg, &key, "", &key.fingerprint);
 }
@@ -278,17 +342,37 @@ fn the_valid_signing_subkey_signs_not_the_certify_only_primary_or_an_expired_sub
     let gpg = Gpg::new();
     let uid = "Sub <sub@example.org>";
     // Made in the past, so that a subkey can have expired since.
-    gpg.gen(uid, "ed25519", "cert", "never", "s3cret pass", &["--faked-system-time", "20191201T000000!"]);
+    gpg.gen(
+        uid,
+        "ed25519",
+        "cert",
+        "never",
+        "s3cret pass",
+        &["--faked-system-time", "20191201T000000!"],
+    );
     let primary = gpg.fingerprints(uid)[0].clone();
     // An encryption subkey, a signing subkey made in 2020 that expired after a day, and the
     // valid signing subkey.
     for (algo, usage, expire, extra) in [
         ("cv25519", "encr", "never", vec![]),
-        ("ed25519", "sign", "1d", vec!["--faked-system-time", "20200101T000000!"]),
+        (
+            "ed25519",
+            "sign",
+            "1d",
+            vec!["--faked-system-time", "20200101T000000!"],
+        ),
         ("ed25519", "sign", "never", vec![]),
     ] {
         let mut args = extra.clone();
-        args.extend(["--passphrase", "s3cret pass", "--quick-add-key", &primary, algo, usage, expire]);
+        args.extend([
+            "--passphrase",
+            "s3cret pass",
+            "--quick-add-key",
+            &primary,
+            algo,
+            usage,
+            expire,
+        ]);
         gpg.ok(&args);
     }
     let fprs = gpg.fingerprints(uid);
@@ -313,16 +397,67 @@ fn gpg_signatures_verify_with_relkit() {
     write(dir.path(), "keys/signer.asc", key.public_asc.as_bytes());
     write(dir.path(), "keys/README", b"not a key");
     let f = file.to_str().unwrap();
-    gpg.ok(&["-u", uid, "--detach-sign", "--armor", "--output", &format!("{f}.asc"), f]);
-    gpg.ok(&["-u", uid, "--detach-sign", "--output", &format!("{f}.sig"), f]);
+    gpg.ok(&[
+        "-u",
+        uid,
+        "--detach-sign",
+        "--armor",
+        "--output",
+        &format!("{f}.asc"),
+        f,
+    ]);
+    gpg.ok(&[
+        "-u",
+        uid,
+        "--detach-sign",
+        "--output",
+        &format!("{f}.sig"),
+        f,
+    ]);
     let release = dir.path().join("Release");
     let inrelease = dir.path().join("InRelease");
-    gpg.ok(&["-u", uid, "--clearsign", "--output", inrelease.to_str().unwrap(), release.to_str().unwrap()]);
+    gpg.ok(&[
+        "-u",
+        uid,
+        "--clearsign",
+        "--output",
+        inrelease.to_str().unwrap(),
+        release.to_str().unwrap(),
+    ]);
 
     for (args, what) in [
-        (vec!["--verify", "SHA256SUMS", "--key", "keys/signer.asc", "--json"], "default .asc"),
-        (vec!["--verify", "SHA256SUMS", "--signature", "SHA256SUMS.sig", "--keyring", "keys", "--json"], ".sig"),
-        (vec!["--verify", "InRelease", "--key", "keys/signer.asc", "--json"], "cleartext"),
+        (
+            vec![
+                "--verify",
+                "SHA256SUMS",
+                "--key",
+                "keys/signer.asc",
+                "--json",
+            ],
+            "default .asc",
+        ),
+        (
+            vec![
+                "--verify",
+                "SHA256SUMS",
+                "--signature",
+                "SHA256SUMS.sig",
+                "--keyring",
+                "keys",
+                "--json",
+            ],
+            ".sig",
+        ),
+        (
+            vec![
+                "--verify",
+                "InRelease",
+                "--key",
+                "keys/signer.asc",
+                "--json",
+            ],
+            "cleartext",
+        ),
     ] {
         let out = sign(dir.path(), &args, &[]);
         assert_eq!(out.code, 0, "{what}: {}", out.stderr);
@@ -331,13 +466,32 @@ fn gpg_signatures_verify_with_relkit() {
         assert_eq!(v["good"]["format"], "openpgp");
         assert_eq!(v["good"]["fingerprint"], key.fingerprint.as_str(), "{what}");
         assert_eq!(v["good"]["user_id"], uid);
-        assert!(matches!(v["good"]["digest"].as_str(), Some("SHA256" | "SHA512")), "{v}");
+        assert!(
+            matches!(v["good"]["digest"].as_str(), Some("SHA256" | "SHA512")),
+            "{v}"
+        );
     }
     // The verified cleartext: what was signed, so without the trailing blanks of a line, which a
     // cleartext signature does not cover.
-    let out = sign(dir.path(), &["--verify", "InRelease", "--key", "keys/signer.asc", "-o", "-"], &[]);
+    let out = sign(
+        dir.path(),
+        &[
+            "--verify",
+            "InRelease",
+            "--key",
+            "keys/signer.asc",
+            "-o",
+            "-",
+        ],
+        &[],
+    );
     let signed = TEXT.replace("last line  \n", "last line\n");
-    assert_eq!((out.code, out.stdout.as_str()), (0, signed.as_str()), "{}", out.stderr);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, signed.as_str()),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("Good signature"), "{}", out.stderr);
 }
 
@@ -348,8 +502,22 @@ fn gpg_signatures_verify_with_relkit() {
 #[test]
 fn bad_signatures_fail_with_the_right_exit_code_and_name_the_key() {
     let gpg = Gpg::new();
-    gpg.gen("Good <good@example.org>", "ed25519", "sign", "never", "", &[]);
-    gpg.gen("Other <other@example.org>", "ed25519", "sign", "never", "", &[]);
+    gpg.gen(
+        "Good <good@example.org>",
+        "ed25519",
+        "sign",
+        "never",
+        "",
+        &[],
+    );
+    gpg.gen(
+        "Other <other@example.org>",
+        "ed25519",
+        "sign",
+        "never",
+        "",
+        &[],
+    );
     let good = gpg.key("Good <good@example.org>", "");
     let other = gpg.key("Other <other@example.org>", "");
     let dir = tempfile::tempdir().unwrap();
@@ -362,30 +530,60 @@ fn bad_signatures_fail_with_the_right_exit_code_and_name_the_key() {
     assert_eq!(sign(d, &["a.bin", "b.bin"], &env).code, 0);
     let sig = fs::read_to_string(d.join("a.bin.asc")).unwrap();
     write(d, "truncated.asc", &sig.as_bytes()[..sig.len() / 2]);
-    write(d, "garbage.asc", b"-----BEGIN PGP SIGNATURE-----\n\nnot base64 at all!\n-----END PGP SIGNATURE-----\n");
-    write(d, "random.sig", &[0x89, 0x01, 0x33, 0x04, 0x00, 0xff, 0x13, 0x37]);
+    write(
+        d,
+        "garbage.asc",
+        b"-----BEGIN PGP SIGNATURE-----\n\nnot base64 at all!\n-----END PGP SIGNATURE-----\n",
+    );
+    write(
+        d,
+        "random.sig",
+        &[0x89, 0x01, 0x33, 0x04, 0x00, 0xff, 0x13, 0x37],
+    );
     write(d, "empty.sig", b"");
     // SHA-1, which relkit never accepts.
     let a = d.join("a.bin");
-    gpg.ok(&["-u", "good@example.org", "--digest-algo", "SHA1", "--detach-sign", "--output", d.join("sha1.sig").to_str().unwrap(), a.to_str().unwrap()]);
+    gpg.ok(&[
+        "-u",
+        "good@example.org",
+        "--digest-algo",
+        "SHA1",
+        "--detach-sign",
+        "--output",
+        d.join("sha1.sig").to_str().unwrap(),
+        a.to_str().unwrap(),
+    ]);
 
     let verify = |file: &str, sig: &str, key: &str| {
-        sign(d, &["--verify", file, "--signature", sig, "--key", key], &[])
+        sign(
+            d,
+            &["--verify", file, "--signature", sig, "--key", key],
+            &[],
+        )
     };
     // Exit 1: checked and bad, naming the key's fingerprint and what was wrong.
     write(d, "a.bin", b"the release, modified");
     let modified = verify("a.bin", "a.bin.asc", "good.asc");
     assert_eq!(modified.code, 1, "{}", modified.stderr);
-    assert!(modified.stderr.contains(&good.fingerprint) && modified.stderr.contains("modified"), "{}", modified.stderr);
+    assert!(
+        modified.stderr.contains(&good.fingerprint) && modified.stderr.contains("modified"),
+        "{}",
+        modified.stderr
+    );
     write(d, "a.bin", b"the release");
     assert_eq!(verify("a.bin", "a.bin.asc", "good.asc").code, 0);
     let other_file = verify("a.bin", "b.bin.asc", "good.asc");
     assert_eq!(other_file.code, 1, "{}", other_file.stderr);
-    assert!(other_file.stderr.contains("another file"), "{}", other_file.stderr);
+    assert!(
+        other_file.stderr.contains("another file"),
+        "{}",
+        other_file.stderr
+    );
     let wrong_key = verify("a.bin", "a.bin.asc", "other.asc");
     assert_eq!(wrong_key.code, 1, "{}", wrong_key.stderr);
     assert!(
-        wrong_key.stderr.contains(&good.fingerprint) && wrong_key.stderr.contains("not among the trusted keys"),
+        wrong_key.stderr.contains(&good.fingerprint)
+            && wrong_key.stderr.contains("not among the trusted keys"),
         "{}",
         wrong_key.stderr
     );
@@ -393,10 +591,25 @@ fn bad_signatures_fail_with_the_right_exit_code_and_name_the_key() {
     assert_eq!(weak.code, 1, "{}", weak.stderr);
     assert!(weak.stderr.contains("weak digest SHA1"), "{}", weak.stderr);
     // JSON says so too, with the fingerprint.
-    let json = sign(d, &["--verify", "a.bin", "--signature", "b.bin.asc", "--key", "good.asc", "--json"], &[]);
+    let json = sign(
+        d,
+        &[
+            "--verify",
+            "a.bin",
+            "--signature",
+            "b.bin.asc",
+            "--key",
+            "good.asc",
+            "--json",
+        ],
+        &[],
+    );
     assert_eq!(json.code, 1);
     let v = json.json();
-    assert_eq!((v["valid"].clone(), v["fingerprint"].clone()), (Value::Bool(false), Value::from(good.fingerprint.as_str())));
+    assert_eq!(
+        (v["valid"].clone(), v["fingerprint"].clone()),
+        (Value::Bool(false), Value::from(good.fingerprint.as_str()))
+    );
 
     // Exit 2: nothing could be checked.
     for (sig, key) in [
@@ -410,23 +623,43 @@ fn bad_signatures_fail_with_the_right_exit_code_and_name_the_key() {
     ] {
         let out = verify("a.bin", sig, key);
         assert_eq!(out.code, 2, "{sig} with {key}: {}", out.stderr);
-        assert!(out.stderr.starts_with("sign: ") && !out.stderr.contains("panicked"), "{}", out.stderr);
+        assert!(
+            out.stderr.starts_with("sign: ") && !out.stderr.contains("panicked"),
+            "{}",
+            out.stderr
+        );
     }
     let no_sig = sign(d, &["--verify", "b.bin", "--key", "good.asc"], &[]);
-    assert_eq!(no_sig.code, 0, "b.bin.asc is found next to b.bin: {}", no_sig.stderr);
+    assert_eq!(
+        no_sig.code, 0,
+        "b.bin.asc is found next to b.bin: {}",
+        no_sig.stderr
+    );
     let none = sign(d, &["--verify", "good.asc", "--key", "good.asc"], &[]);
     assert_eq!(none.code, 2);
-    assert!(none.stderr.contains("no signature found"), "{}", none.stderr);
+    assert!(
+        none.stderr.contains("no signature found"),
+        "{}",
+        none.stderr
+    );
 
     // Signing with garbage or public-only keys is bad input, never a panic.
-    for key in ["garbage", good.public_asc.as_str(), "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nAAAA\n"] {
+    for key in [
+        "garbage",
+        good.public_asc.as_str(),
+        "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nAAAA\n",
+    ] {
         let out = sign(d, &["a.bin"], &[("RELKIT_SIGNING_KEY", key)]);
         assert_eq!(out.code, 2, "{}", out.stderr);
         assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
     }
     let unset = sign(d, &["a.bin"], &[]);
     assert_eq!(unset.code, 2);
-    assert!(unset.stderr.contains("RELKIT_SIGNING_KEY is not set"), "{}", unset.stderr);
+    assert!(
+        unset.stderr.contains("RELKIT_SIGNING_KEY is not set"),
+        "{}",
+        unset.stderr
+    );
 }
 
 #[test]
@@ -439,31 +672,92 @@ fn expired_and_revoked_keys_are_refused_for_signing_and_fail_verification() {
     // A key made in 2020 that expired a day later, and a signature made while it was valid.
     let then = ["--faked-system-time", "20200101T000000!"];
     gpg.gen("Old <old@example.org>", "ed25519", "sign", "1d", "", &then);
-    gpg.ok(&["--faked-system-time", "20200101T120000!", "-u", "old@example.org", "--detach-sign", "--armor", "--output", &format!("{f}.asc"), f]);
+    gpg.ok(&[
+        "--faked-system-time",
+        "20200101T120000!",
+        "-u",
+        "old@example.org",
+        "--detach-sign",
+        "--armor",
+        "--output",
+        &format!("{f}.asc"),
+        f,
+    ]);
     let old = gpg.key("old@example.org", "");
     write(d, "old.asc", old.public_asc.as_bytes());
     let out = sign(d, &["--verify", "a.bin", "--key", "old.asc"], &[]);
     assert_eq!(out.code, 1, "{}", out.stderr);
-    assert!(out.stderr.contains("expired") && out.stderr.contains(&old.fingerprint), "{}", out.stderr);
-    let out = sign(d, &["a.bin", "-o", "new.asc"], &[("RELKIT_SIGNING_KEY", &old.secret)]);
+    assert!(
+        out.stderr.contains("expired") && out.stderr.contains(&old.fingerprint),
+        "{}",
+        out.stderr
+    );
+    let out = sign(
+        d,
+        &["a.bin", "-o", "new.asc"],
+        &[("RELKIT_SIGNING_KEY", &old.secret)],
+    );
     assert_eq!(out.code, 2, "{}", out.stderr);
-    assert!(out.stderr.contains("cannot sign") && out.stderr.contains("expired"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("cannot sign") && out.stderr.contains("expired"),
+        "{}",
+        out.stderr
+    );
     assert!(!d.join("new.asc").exists());
 
     // A key that signed, then was revoked with the certificate gpg made for it.
-    gpg.gen("Gone <gone@example.org>", "ed25519", "sign", "never", "", &[]);
+    gpg.gen(
+        "Gone <gone@example.org>",
+        "ed25519",
+        "sign",
+        "never",
+        "",
+        &[],
+    );
     let gone_fpr = gpg.fingerprints("gone@example.org")[0].clone();
-    gpg.ok(&["-u", "gone@example.org", "--detach-sign", "--output", &format!("{f}.sig"), f]);
-    let rev = gpg.home.path().join("openpgp-revocs.d").join(format!("{gone_fpr}.rev"));
-    let cert = fs::read_to_string(&rev).unwrap().replace(":-----BEGIN", "-----BEGIN");
+    gpg.ok(&[
+        "-u",
+        "gone@example.org",
+        "--detach-sign",
+        "--output",
+        &format!("{f}.sig"),
+        f,
+    ]);
+    let rev = gpg
+        .home
+        .path()
+        .join("openpgp-revocs.d")
+        .join(format!("{gone_fpr}.rev"));
+    let cert = fs::read_to_string(&rev)
+        .unwrap()
+        .replace(":-----BEGIN", "-----BEGIN");
     let rev_file = write(d, "rev.asc", cert.as_bytes());
     gpg.ok(&["--import", rev_file.to_str().unwrap()]);
     let gone = gpg.key("gone@example.org", "");
     write(d, "gone.asc", gone.public_asc.as_bytes());
-    let out = sign(d, &["--verify", "a.bin", "--signature", "a.bin.sig", "--key", "gone.asc"], &[]);
+    let out = sign(
+        d,
+        &[
+            "--verify",
+            "a.bin",
+            "--signature",
+            "a.bin.sig",
+            "--key",
+            "gone.asc",
+        ],
+        &[],
+    );
     assert_eq!(out.code, 1, "{}", out.stderr);
-    assert!(out.stderr.contains("revoked") && out.stderr.contains(&gone_fpr), "{}", out.stderr);
-    let out = sign(d, &["a.bin", "-o", "new.asc"], &[("RELKIT_SIGNING_KEY", &gone.secret)]);
+    assert!(
+        out.stderr.contains("revoked") && out.stderr.contains(&gone_fpr),
+        "{}",
+        out.stderr
+    );
+    let out = sign(
+        d,
+        &["a.bin", "-o", "new.asc"],
+        &[("RELKIT_SIGNING_KEY", &gone.secret)],
+    );
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains("revoked"), "{}", out.stderr);
 }
@@ -472,7 +766,14 @@ fn expired_and_revoked_keys_are_refused_for_signing_and_fail_verification() {
 fn passphrases_and_keys_never_reach_the_output() {
     let gpg = Gpg::new();
     let pass = "correct horse battery staple";
-    gpg.gen("Pass <pass@example.org>", "ed25519", "sign", "never", pass, &[]);
+    gpg.gen(
+        "Pass <pass@example.org>",
+        "ed25519",
+        "sign",
+        "never",
+        pass,
+        &[],
+    );
     let key = gpg.key("pass@example.org", pass);
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
@@ -482,7 +783,11 @@ fn passphrases_and_keys_never_reach_the_output() {
     let secret_line = lines[lines.len() / 2];
     for (pass_env, code, says) in [
         (Some(pass), 0, key.fingerprint.as_str()),
-        (None, 2, "protected by a passphrase and none was given; set RELKIT_SIGNING_PASSPHRASE"),
+        (
+            None,
+            2,
+            "protected by a passphrase and none was given; set RELKIT_SIGNING_PASSPHRASE",
+        ),
         (Some("wrong"), 2, "cannot unlock"),
     ] {
         let mut env = vec![("RELKIT_SIGNING_KEY", key.secret.as_str())];
@@ -498,11 +803,24 @@ fn passphrases_and_keys_never_reach_the_output() {
             assert_eq!(out.code, code, "{}", out.stderr);
             let all = format!("{}{}", out.stdout, out.stderr);
             assert!(all.contains(says), "{all}");
-            assert!(!all.contains(pass) && !all.contains(secret_line) && !all.contains("wrong\n"), "{all}");
+            assert!(
+                !all.contains(pass) && !all.contains(secret_line) && !all.contains("wrong\n"),
+                "{all}"
+            );
         }
     }
     // Another variable, named in the message.
-    let out = sign(d, &["a.bin", "--key-env", "MY_KEY", "--passphrase-env", "MY_PASS"], &[("MY_KEY", &key.secret)]);
+    let out = sign(
+        d,
+        &[
+            "a.bin",
+            "--key-env",
+            "MY_KEY",
+            "--passphrase-env",
+            "MY_PASS",
+        ],
+        &[("MY_KEY", &key.secret)],
+    );
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("set MY_PASS"), "{}", out.stderr);
 }
@@ -510,13 +828,24 @@ fn passphrases_and_keys_never_reach_the_output() {
 #[test]
 fn exported_public_keys_work_with_gpg_gpgv_and_apt_style_keyrings() {
     let gpg = Gpg::new();
-    gpg.gen("Export <export@example.org>", "default", "default", "never", "", &[]);
+    gpg.gen(
+        "Export <export@example.org>",
+        "default",
+        "default",
+        "never",
+        "",
+        &[],
+    );
     let key = gpg.key("export@example.org", "");
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     write(d, "SHA256SUMS", b"x  y\n");
     let env = [("RELKIT_SIGNING_KEY", key.secret.as_str())];
-    let out = sign(d, &["SHA256SUMS", "--export-key", "KEY.asc", "--json"], &env);
+    let out = sign(
+        d,
+        &["SHA256SUMS", "--export-key", "KEY.asc", "--json"],
+        &env,
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
     let v = out.json();
     assert_eq!(v["public_key"], "KEY.asc");
@@ -524,7 +853,13 @@ fn exported_public_keys_work_with_gpg_gpgv_and_apt_style_keyrings() {
     assert_eq!(v["files"][0]["signature"], "SHA256SUMS.asc");
     assert_eq!(sign(d, &["--export-key", "KEY.gpg"], &env).code, 0);
     // The binary export is a keyring gpgv (APT's verifier) reads.
-    let ok = gpgv(&d.join("KEY.gpg"), &[d.join("SHA256SUMS.asc").to_str().unwrap(), d.join("SHA256SUMS").to_str().unwrap()]);
+    let ok = gpgv(
+        &d.join("KEY.gpg"),
+        &[
+            d.join("SHA256SUMS.asc").to_str().unwrap(),
+            d.join("SHA256SUMS").to_str().unwrap(),
+        ],
+    );
     assert_eq!(ok.code, 0, "{}", ok.stderr);
     // The armoured one imports into a fresh GnuPG with the same fingerprint.
     let fresh = Gpg::new();
@@ -544,12 +879,23 @@ fn exported_public_keys_work_with_gpg_gpgv_and_apt_style_keyrings() {
 /// `minisign -G` in `dir`: `name.pub` and `name.key`, encrypted with `password` when given.
 fn minisign_keygen(dir: &Path, name: &str, password: Option<&str>) {
     let mut cmd = Command::new("minisign");
-    cmd.current_dir(dir)
-        .args(["-G", "-f", "-p", &format!("{name}.pub"), "-s", &format!("{name}.key")]);
+    cmd.current_dir(dir).args([
+        "-G",
+        "-f",
+        "-p",
+        &format!("{name}.pub"),
+        "-s",
+        &format!("{name}.key"),
+    ]);
     if password.is_none() {
         cmd.arg("-W");
     }
-    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     {
         use std::io::Write;
         let mut stdin = child.stdin.take().unwrap();
@@ -559,7 +905,11 @@ fn minisign_keygen(dir: &Path, name: &str, password: Option<&str>) {
         }
     }
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn minisign(dir: &Path, args: &[&str]) -> Out {
@@ -578,25 +928,90 @@ fn minisign_signatures_interoperate_both_ways() {
     let env = [("RELKIT_SIGNING_KEY", secret.as_str())];
 
     // relkit signs (format from the key), minisign verifies, with the trusted comment.
-    let out = sign(d, &["app.tar.gz", "--trusted-comment", "relkit v1.2.3", "--export-key", "exported.pub"], &env);
+    let out = sign(
+        d,
+        &[
+            "app.tar.gz",
+            "--trusted-comment",
+            "relkit v1.2.3",
+            "--export-key",
+            "exported.pub",
+        ],
+        &env,
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
     let v = minisign(d, &["-V", "-p", "ms.pub", "-m", "app.tar.gz"]);
     assert_eq!(v.code, 0, "{}", v.stderr);
-    assert!(v.stdout.contains("Trusted comment: relkit v1.2.3") || v.stderr.contains("Trusted comment: relkit v1.2.3"), "{v:?}");
+    assert!(
+        v.stdout.contains("Trusted comment: relkit v1.2.3")
+            || v.stderr.contains("Trusted comment: relkit v1.2.3"),
+        "{v:?}"
+    );
     let v = minisign(d, &["-V", "-p", "exported.pub", "-m", "app.tar.gz"]);
-    assert_eq!(v.code, 0, "the exported public key is minisign's: {}", v.stderr);
+    assert_eq!(
+        v.code, 0,
+        "the exported public key is minisign's: {}",
+        v.stderr
+    );
     // The default trusted comment is minisign's: timestamp and file name.
-    assert_eq!(sign(d, &["app.tar.gz", "-o", "default.minisig"], &env).code, 0);
-    let v = minisign(d, &["-V", "-p", "ms.pub", "-m", "app.tar.gz", "-x", "default.minisig"]);
+    assert_eq!(
+        sign(d, &["app.tar.gz", "-o", "default.minisig"], &env).code,
+        0
+    );
+    let v = minisign(
+        d,
+        &[
+            "-V",
+            "-p",
+            "ms.pub",
+            "-m",
+            "app.tar.gz",
+            "-x",
+            "default.minisig",
+        ],
+    );
     assert_eq!(v.code, 0, "{}", v.stderr);
-    assert!(format!("{}{}", v.stdout, v.stderr).contains("\tfile:app.tar.gz\thashed"), "{v:?}");
+    assert!(
+        format!("{}{}", v.stdout, v.stderr).contains("\tfile:app.tar.gz\thashed"),
+        "{v:?}"
+    );
 
     // minisign signs, relkit verifies: with the key file and with the `RW…` key text.
-    let s = minisign(d, &["-S", "-s", "ms.key", "-m", "app.tar.gz", "-x", "theirs.minisig", "-t", "their comment"]);
+    let s = minisign(
+        d,
+        &[
+            "-S",
+            "-s",
+            "ms.key",
+            "-m",
+            "app.tar.gz",
+            "-x",
+            "theirs.minisig",
+            "-t",
+            "their comment",
+        ],
+    );
     assert_eq!(s.code, 0, "{}", s.stderr);
-    let pub_line = fs::read_to_string(d.join("ms.pub")).unwrap().lines().nth(1).unwrap().to_string();
+    let pub_line = fs::read_to_string(d.join("ms.pub"))
+        .unwrap()
+        .lines()
+        .nth(1)
+        .unwrap()
+        .to_string();
     for key in ["ms.pub", pub_line.as_str()] {
-        let out = sign(d, &["--verify", "app.tar.gz", "--signature", "theirs.minisig", "--key", key, "--json"], &[]);
+        let out = sign(
+            d,
+            &[
+                "--verify",
+                "app.tar.gz",
+                "--signature",
+                "theirs.minisig",
+                "--key",
+                key,
+                "--json",
+            ],
+            &[],
+        );
         assert_eq!(out.code, 0, "{}", out.stderr);
         let j = out.json();
         assert_eq!(j["good"]["format"], "minisign");
@@ -605,19 +1020,70 @@ fn minisign_signatures_interoperate_both_ways() {
 
     // Bad: modified file, wrong key, edited trusted comment (exit 1); garbage (exit 2).
     let theirs = fs::read_to_string(d.join("theirs.minisig")).unwrap();
-    write(d, "edited.minisig", theirs.replace("their comment", "their commenT").as_bytes());
-    write(d, "truncated.minisig", theirs.lines().take(2).collect::<Vec<_>>().join("\n").as_bytes());
-    write(d, "garbage.minisig", b"untrusted comment: x\n!!!!\ntrusted comment: y\n????\n");
+    write(
+        d,
+        "edited.minisig",
+        theirs.replace("their comment", "their commenT").as_bytes(),
+    );
+    write(
+        d,
+        "truncated.minisig",
+        theirs
+            .lines()
+            .take(2)
+            .collect::<Vec<_>>()
+            .join("\n")
+            .as_bytes(),
+    );
+    write(
+        d,
+        "garbage.minisig",
+        b"untrusted comment: x\n!!!!\ntrusted comment: y\n????\n",
+    );
     write(d, "modified.tar.gz", &data[1..]);
     for (file, sig, key, code, says) in [
         ("modified.tar.gz", "theirs.minisig", "ms.pub", 1, "modified"),
-        ("app.tar.gz", "theirs.minisig", "other.pub", 1, "not by the trusted key"),
-        ("app.tar.gz", "edited.minisig", "ms.pub", 1, "trusted comment was changed"),
-        ("app.tar.gz", "truncated.minisig", "ms.pub", 2, "not a readable minisign signature"),
-        ("app.tar.gz", "garbage.minisig", "ms.pub", 2, "not a readable minisign signature"),
-        ("app.tar.gz", "theirs.minisig", "ms.key", 2, "not a minisign public key"),
+        (
+            "app.tar.gz",
+            "theirs.minisig",
+            "other.pub",
+            1,
+            "not by the trusted key",
+        ),
+        (
+            "app.tar.gz",
+            "edited.minisig",
+            "ms.pub",
+            1,
+            "trusted comment was changed",
+        ),
+        (
+            "app.tar.gz",
+            "truncated.minisig",
+            "ms.pub",
+            2,
+            "not a readable minisign signature",
+        ),
+        (
+            "app.tar.gz",
+            "garbage.minisig",
+            "ms.pub",
+            2,
+            "not a readable minisign signature",
+        ),
+        (
+            "app.tar.gz",
+            "theirs.minisig",
+            "ms.key",
+            2,
+            "not a minisign public key",
+        ),
     ] {
-        let out = sign(d, &["--verify", file, "--signature", sig, "--key", key], &[]);
+        let out = sign(
+            d,
+            &["--verify", file, "--signature", sig, "--key", key],
+            &[],
+        );
         assert_eq!(out.code, code, "{file} {sig} {key}: {}", out.stderr);
         assert!(out.stderr.contains(says), "{}", out.stderr);
     }
@@ -635,11 +1101,33 @@ fn encrypted_minisign_keys_need_their_passphrase() {
     let secret = fs::read_to_string(d.join("enc.key")).unwrap();
     let out = sign(d, &["a.txt"], &[("RELKIT_SIGNING_KEY", &secret)]);
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("encrypted and no passphrase was given"), "{}", out.stderr);
-    let out = sign(d, &["a.txt"], &[("RELKIT_SIGNING_KEY", &secret), ("RELKIT_SIGNING_PASSPHRASE", "nope")]);
+    assert!(
+        out.stderr.contains("encrypted and no passphrase was given"),
+        "{}",
+        out.stderr
+    );
+    let out = sign(
+        d,
+        &["a.txt"],
+        &[
+            ("RELKIT_SIGNING_KEY", &secret),
+            ("RELKIT_SIGNING_PASSPHRASE", "nope"),
+        ],
+    );
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("is the passphrase right"), "{}", out.stderr);
-    let out = sign(d, &["a.txt"], &[("RELKIT_SIGNING_KEY", &secret), ("RELKIT_SIGNING_PASSPHRASE", "pw 123")]);
+    assert!(
+        out.stderr.contains("is the passphrase right"),
+        "{}",
+        out.stderr
+    );
+    let out = sign(
+        d,
+        &["a.txt"],
+        &[
+            ("RELKIT_SIGNING_KEY", &secret),
+            ("RELKIT_SIGNING_PASSPHRASE", "pw 123"),
+        ],
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(!format!("{}{}", out.stdout, out.stderr).contains("pw 123"));
     assert_eq!(minisign(d, &["-V", "-p", "enc.pub", "-m", "a.txt"]).code, 0);
@@ -653,7 +1141,14 @@ fn encrypted_minisign_keys_need_their_passphrase() {
 fn checksum_verifies_the_manifest_signature_before_any_file() {
     let gpg = Gpg::new();
     gpg.gen("Rel <rel@example.org>", "ed25519", "sign", "never", "", &[]);
-    gpg.gen("Else <else@example.org>", "ed25519", "sign", "never", "", &[]);
+    gpg.gen(
+        "Else <else@example.org>",
+        "ed25519",
+        "sign",
+        "never",
+        "",
+        &[],
+    );
     let key = gpg.key("rel@example.org", "");
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
@@ -662,54 +1157,207 @@ fn checksum_verifies_the_manifest_signature_before_any_file() {
     write(d, "evil.sh", b"rm -rf /");
     write(d, "KEY.asc", key.public_asc.as_bytes());
     gpg.export_to("else@example.org", &d.join("else.gpg"));
-    let made = relkit(CHECKSUM, d, &["app.tar.gz", "app.zip", "-o", "SHA256SUMS"], &[]);
+    let made = relkit(
+        CHECKSUM,
+        d,
+        &["app.tar.gz", "app.zip", "-o", "SHA256SUMS"],
+        &[],
+    );
     assert_eq!(made.code, 0, "{}", made.stderr);
     let manifest = d.join("SHA256SUMS");
     let m = manifest.to_str().unwrap();
-    gpg.ok(&["-u", "rel@example.org", "--detach-sign", "--armor", "--output", &format!("{m}.asc"), m]);
+    gpg.ok(&[
+        "-u",
+        "rel@example.org",
+        "--detach-sign",
+        "--armor",
+        "--output",
+        &format!("{m}.asc"),
+        m,
+    ]);
 
-    let good = relkit(CHECKSUM, d, &["--check", "SHA256SUMS", "--signature", "SHA256SUMS.asc", "--key", "KEY.asc"], &[]);
+    let good = relkit(
+        CHECKSUM,
+        d,
+        &[
+            "--check",
+            "SHA256SUMS",
+            "--signature",
+            "SHA256SUMS.asc",
+            "--key",
+            "KEY.asc",
+        ],
+        &[],
+    );
     assert_eq!(good.code, 0, "{}", good.stderr);
     assert_eq!(good.stdout, "app.tar.gz: OK\napp.zip: OK\n");
-    assert!(good.stderr.contains(&format!("SHA256SUMS: Good signature from OpenPGP key {}", key.fingerprint)), "{}", good.stderr);
-    let json = relkit(CHECKSUM, d, &["--check", "SHA256SUMS", "--signature", "SHA256SUMS.asc", "--key", "KEY.asc", "--json"], &[]);
-    assert_eq!(json.json()["signature"]["fingerprint"], key.fingerprint.as_str());
+    assert!(
+        good.stderr.contains(&format!(
+            "SHA256SUMS: Good signature from OpenPGP key {}",
+            key.fingerprint
+        )),
+        "{}",
+        good.stderr
+    );
+    let json = relkit(
+        CHECKSUM,
+        d,
+        &[
+            "--check",
+            "SHA256SUMS",
+            "--signature",
+            "SHA256SUMS.asc",
+            "--key",
+            "KEY.asc",
+            "--json",
+        ],
+        &[],
+    );
+    assert_eq!(
+        json.json()["signature"]["fingerprint"],
+        key.fingerprint.as_str()
+    );
 
     // From standard input, as --check reads manifests.
     let mut cmd = Command::new(CHECKSUM);
     cmd.current_dir(d)
-        .args(["--check", "-", "--signature", "SHA256SUMS.asc", "--key", "KEY.asc"])
+        .args([
+            "--check",
+            "-",
+            "--signature",
+            "SHA256SUMS.asc",
+            "--key",
+            "KEY.asc",
+        ])
         .stdin(fs::File::open(&manifest).unwrap());
     let out = cmd.output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // A line added to the manifest: every listed file still matches, so without the signature
     // the check would pass; with it, nothing is checked and the exit is 1.
-    let sha = String::from_utf8(output(Command::new("sha256sum").current_dir(d).arg("evil.sh")).stdout.into_bytes()).unwrap();
+    let sha = String::from_utf8(
+        output(Command::new("sha256sum").current_dir(d).arg("evil.sh"))
+            .stdout
+            .into_bytes(),
+    )
+    .unwrap();
     let mut text = fs::read_to_string(&manifest).unwrap();
     text.push_str(&sha);
     fs::write(&manifest, &text).unwrap();
     assert_eq!(relkit(CHECKSUM, d, &["--check", "SHA256SUMS"], &[]).code, 0);
-    let bad = relkit(CHECKSUM, d, &["--check", "SHA256SUMS", "--signature", "SHA256SUMS.asc", "--key", "KEY.asc"], &[]);
+    let bad = relkit(
+        CHECKSUM,
+        d,
+        &[
+            "--check",
+            "SHA256SUMS",
+            "--signature",
+            "SHA256SUMS.asc",
+            "--key",
+            "KEY.asc",
+        ],
+        &[],
+    );
     assert_eq!(bad.code, 1, "{}", bad.stderr);
     assert_eq!(bad.stdout, "", "no file is checked after a bad signature");
-    assert!(bad.stderr.contains("BAD signature") && bad.stderr.contains(&key.fingerprint), "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("BAD signature") && bad.stderr.contains(&key.fingerprint),
+        "{}",
+        bad.stderr
+    );
     // Signed by a key that is not trusted.
-    let wrong = relkit(CHECKSUM, d, &["--check", "SHA256SUMS", "--signature", "SHA256SUMS.asc", "--key", "else.gpg"], &[]);
+    let wrong = relkit(
+        CHECKSUM,
+        d,
+        &[
+            "--check",
+            "SHA256SUMS",
+            "--signature",
+            "SHA256SUMS.asc",
+            "--key",
+            "else.gpg",
+        ],
+        &[],
+    );
     assert_eq!(wrong.code, 1, "{}", wrong.stderr);
     // Usage: keys needed; one manifest per signature.
-    assert_eq!(relkit(CHECKSUM, d, &["--check", "SHA256SUMS", "--signature", "SHA256SUMS.asc"], &[]).code, 2);
-    assert_eq!(relkit(CHECKSUM, d, &["--check", "SHA256SUMS", "SHA256SUMS", "--signature", "SHA256SUMS.asc", "--key", "KEY.asc"], &[]).code, 2);
+    assert_eq!(
+        relkit(
+            CHECKSUM,
+            d,
+            &["--check", "SHA256SUMS", "--signature", "SHA256SUMS.asc"],
+            &[]
+        )
+        .code,
+        2
+    );
+    assert_eq!(
+        relkit(
+            CHECKSUM,
+            d,
+            &[
+                "--check",
+                "SHA256SUMS",
+                "SHA256SUMS",
+                "--signature",
+                "SHA256SUMS.asc",
+                "--key",
+                "KEY.asc"
+            ],
+            &[]
+        )
+        .code,
+        2
+    );
 
     // minisign signatures work the same way.
     minisign_keygen(d, "ms", None);
-    fs::write(&manifest, text.lines().take(2).map(|l| format!("{l}\n")).collect::<String>()).unwrap();
+    fs::write(
+        &manifest,
+        text.lines()
+            .take(2)
+            .map(|l| format!("{l}\n"))
+            .collect::<String>(),
+    )
+    .unwrap();
     let secret = fs::read_to_string(d.join("ms.key")).unwrap();
-    assert_eq!(sign(d, &["SHA256SUMS"], &[("RELKIT_SIGNING_KEY", &secret)]).code, 0);
-    let ok = relkit(CHECKSUM, d, &["--check", "SHA256SUMS", "--signature", "SHA256SUMS.minisig", "--key", "ms.pub"], &[]);
+    assert_eq!(
+        sign(d, &["SHA256SUMS"], &[("RELKIT_SIGNING_KEY", &secret)]).code,
+        0
+    );
+    let ok = relkit(
+        CHECKSUM,
+        d,
+        &[
+            "--check",
+            "SHA256SUMS",
+            "--signature",
+            "SHA256SUMS.minisig",
+            "--key",
+            "ms.pub",
+        ],
+        &[],
+    );
     assert_eq!(ok.code, 0, "{}", ok.stderr);
     fs::write(&manifest, &text).unwrap();
-    let bad = relkit(CHECKSUM, d, &["--check", "SHA256SUMS", "--signature", "SHA256SUMS.minisig", "--key", "ms.pub"], &[]);
+    let bad = relkit(
+        CHECKSUM,
+        d,
+        &[
+            "--check",
+            "SHA256SUMS",
+            "--signature",
+            "SHA256SUMS.minisig",
+            "--key",
+            "ms.pub",
+        ],
+        &[],
+    );
     assert_eq!((bad.code, bad.stdout.as_str()), (1, ""), "{}", bad.stderr);
 }
 
@@ -737,21 +1385,37 @@ fn outputs_and_summary_name_the_key() {
     let out = sign(d, &["SHA256SUMS"], &env);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let outputs: std::collections::BTreeMap<String, String> =
-        harness::parse_file_command(&fs::read_to_string(&out_file).unwrap()).unwrap().into_iter().collect();
+        harness::parse_file_command(&fs::read_to_string(&out_file).unwrap())
+            .unwrap()
+            .into_iter()
+            .collect();
     assert_eq!(outputs["fingerprint"], key.fingerprint);
     assert_eq!(outputs["signature"], "SHA256SUMS.asc");
     assert_eq!(outputs["format"], "openpgp");
     let md = fs::read_to_string(&summary).unwrap();
-    assert!(md.contains(&key.fingerprint) && md.contains("`SHA256SUMS.asc`"), "{md}");
+    assert!(
+        md.contains(&key.fingerprint) && md.contains("`SHA256SUMS.asc`"),
+        "{md}"
+    );
 
     fs::write(&out_file, "").unwrap();
     write(d, "SHA256SUMS", b"changed\n");
     let out = sign(d, &["--verify", "SHA256SUMS", "--key", "KEY.asc"], &env);
     assert_eq!(out.code, 1);
     let outputs: std::collections::BTreeMap<String, String> =
-        harness::parse_file_command(&fs::read_to_string(&out_file).unwrap()).unwrap().into_iter().collect();
-    assert_eq!((outputs["valid"].as_str(), outputs["fingerprint"].as_str()), ("false", key.fingerprint.as_str()));
-    assert!(out.stderr.starts_with("::error title=sign::") && out.stderr.contains("BAD signature"), "{}", out.stderr);
+        harness::parse_file_command(&fs::read_to_string(&out_file).unwrap())
+            .unwrap()
+            .into_iter()
+            .collect();
+    assert_eq!(
+        (outputs["valid"].as_str(), outputs["fingerprint"].as_str()),
+        ("false", key.fingerprint.as_str())
+    );
+    assert!(
+        out.stderr.starts_with("::error title=sign::") && out.stderr.contains("BAD signature"),
+        "{}",
+        out.stderr
+    );
 }
 
 fn action() -> harness::Action {
@@ -762,7 +1426,14 @@ fn action() -> harness::Action {
 fn action_signs_with_the_secret_input_and_verifies() {
     let gpg = Gpg::new();
     let pass = "p4ss phrase";
-    gpg.gen("Action <action@example.org>", "ed25519", "sign", "never", pass, &[]);
+    gpg.gen(
+        "Action <action@example.org>",
+        "ed25519",
+        "sign",
+        "never",
+        pass,
+        &[],
+    );
     let key = gpg.key("action@example.org", pass);
     let ws = tempfile::tempdir().unwrap();
     // A file name that would run a command if the input were interpolated into the script.
@@ -782,7 +1453,13 @@ fn action_signs_with_the_secret_input_and_verifies() {
     assert_eq!(signed.outputs["signature"], format!("{name}.asc"));
     assert!(!signed.log().contains(pass) || signed.log().contains(&format!("::add-mask::{pass}")));
     let sig = ws.path().join(format!("{name}.asc"));
-    let v = gpgv(&ws.path().join("KEY.gpg"), &[sig.to_str().unwrap(), ws.path().join(name).to_str().unwrap()]);
+    let v = gpgv(
+        &ws.path().join("KEY.gpg"),
+        &[
+            sig.to_str().unwrap(),
+            ws.path().join(name).to_str().unwrap(),
+        ],
+    );
     assert_eq!(v.code, 0, "{}", v.stderr);
 
     let ok = action()
@@ -803,4 +1480,59 @@ fn action_signs_with_the_secret_input_and_verifies() {
     assert!(!bad.success);
     assert_eq!(bad.step("run").exit_code, Some(1));
     assert_eq!(bad.outputs["valid"], "false");
+}
+
+#[test]
+fn checksum_action_checks_the_manifest_signature() {
+    let gpg = Gpg::new();
+    gpg.gen(
+        "Release <release@example.org>",
+        "ed25519",
+        "sign",
+        "never",
+        "",
+        &[],
+    );
+    let key = gpg.key("release@example.org", "");
+    let ws = tempfile::tempdir().unwrap();
+    write(ws.path(), "dist/app.tar.gz", b"app");
+    let sums = relkit(
+        CHECKSUM,
+        ws.path(),
+        &["-o", "dist/SHA256SUMS", "--base", "dist", "dist/app.tar.gz"],
+        &[],
+    );
+    assert_eq!(sums.code, 0, "{}", sums.stderr);
+    let signed = action()
+        .input("files", "dist/SHA256SUMS")
+        .input("signing-key", &key.secret)
+        .input("export-key", "KEY.asc")
+        .workspace(ws.path())
+        .run()
+        .unwrap();
+    assert!(signed.success, "{signed}");
+    let check = || {
+        harness::Action::load("actions/checksum")
+            .input("check", "dist/SHA256SUMS")
+            .input("base", "dist")
+            .input("signature", "dist/SHA256SUMS.asc")
+            .input("keys", "KEY.asc")
+            .workspace(ws.path())
+            .run()
+            .unwrap()
+    };
+    let ok = check();
+    assert!(ok.success, "{ok}");
+    assert_eq!(ok.outputs["count"], "1");
+    // A manifest changed after signing is refused before any file is looked at.
+    let mut manifest = fs::read(ws.path().join("dist/SHA256SUMS")).unwrap();
+    manifest.extend_from_slice(
+        b"0000000000000000000000000000000000000000000000000000000000000000  evil.sh\n",
+    );
+    fs::write(ws.path().join("dist/SHA256SUMS"), manifest).unwrap();
+    let bad = check();
+    assert!(!bad.success, "{bad}");
+    assert_eq!(bad.step("run").exit_code, Some(1));
+    assert!(bad.log().contains(&key.fingerprint), "{bad}");
+    assert!(!bad.log().contains("evil.sh: FAILED"), "{bad}");
 }

@@ -106,7 +106,10 @@ pub fn run(args: &Args, ctx: &mut Ctx) -> Result<Exit, Error> {
     }
     for (m, arg) in args.paths.iter().enumerate() {
         let label = &labels[m];
-        let Some(manifest) = signed.take().or_else(|| load_manifest(ctx, arg, &mut worst)) else {
+        let Some(manifest) = signed
+            .take()
+            .or_else(|| load_manifest(ctx, arg, &mut worst))
+        else {
             continue;
         };
         if manifest.bom && !args.status {

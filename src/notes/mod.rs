@@ -476,7 +476,11 @@ fn parse_signer(value: &str) -> Result<String, String> {
 
 /// Which signature format a `--signed-by` key belongs to.
 fn signer_format(key: &str) -> &'static str {
-    if key.len() == 16 { "minisign" } else { "openpgp" }
+    if key.len() == 16 {
+        "minisign"
+    } else {
+        "openpgp"
+    }
 }
 
 /// The signatures published next to the checksum manifest: `SHA256SUMS.asc` or `.sig`
@@ -485,14 +489,23 @@ fn manifest_signatures(args: &Args) -> Vec<render::ManifestSignature> {
     let Some(manifest) = &args.checksums else {
         return Vec::new();
     };
-    let Some(name) = manifest.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+    let Some(name) = manifest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+    else {
         return Vec::new();
     };
     let mut found = Vec::new();
-    for (ext, format) in [("asc", "openpgp"), ("sig", "openpgp"), ("minisig", "minisign")] {
+    for (ext, format) in [
+        ("asc", "openpgp"),
+        ("sig", "openpgp"),
+        ("minisig", "minisign"),
+    ] {
         let file = format!("{name}.{ext}");
         if manifest.with_file_name(&file).is_file()
-            && !found.iter().any(|s: &render::ManifestSignature| s.format == format)
+            && !found
+                .iter()
+                .any(|s: &render::ManifestSignature| s.format == format)
         {
             found.push(render::ManifestSignature {
                 format: format.to_string(),

@@ -419,12 +419,20 @@ impl Notes {
                 None => format!("{} signature `{}`", format_name(&s.format), s.file),
             })
             .collect();
-        let _ = writeln!(out, " ({}). Check the signature, then the files:
-", keys.join(", "));
+        let _ = writeln!(
+            out,
+            " ({}). Check the signature, then the files:
+",
+            keys.join(", ")
+        );
         for s in &self.signatures {
             match s.format.as_str() {
                 "minisign" => {
-                    let _ = writeln!(out, "- `minisign -Vm {manifest} -x {} -P <public key>`", s.file);
+                    let _ = writeln!(
+                        out,
+                        "- `minisign -Vm {manifest} -x {} -P <public key>`",
+                        s.file
+                    );
                 }
                 _ => {
                     let _ = writeln!(out, "- `gpg --verify {} {manifest}`", s.file);
@@ -438,7 +446,10 @@ impl Notes {
                 s.file
             );
         }
-        let _ = writeln!(out, "- then `sha256sum --check --ignore-missing {manifest}`\n");
+        let _ = writeln!(
+            out,
+            "- then `sha256sum --check --ignore-missing {manifest}`\n"
+        );
         out
     }
 }

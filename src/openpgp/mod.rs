@@ -545,7 +545,10 @@ mod tests {
 
     #[test]
     fn cleartext_hashing_drops_trailing_blanks_per_line_only() {
-        assert_eq!(strip_trailing_whitespace("a \t\r\n b\r\nc  "), "a\r\n b\r\nc");
+        assert_eq!(
+            strip_trailing_whitespace("a \t\r\n b\r\nc  "),
+            "a\r\n b\r\nc"
+        );
         assert_eq!(strip_trailing_whitespace("\r\n\r\n"), "\r\n\r\n");
     }
 }
