@@ -591,6 +591,17 @@ fn example_callers_match_the_workflows_they_call() {
                     );
                 }
             }
+            // Secrets passed must be declared, or GitHub refuses the call.
+            if let Some(passed) = get(job, "secrets").and_then(Value::as_mapping) {
+                let declared = get(call, "secrets").and_then(Value::as_mapping);
+                for key in passed.keys() {
+                    assert!(
+                        declared.is_some_and(|d| d.contains_key(key)),
+                        "{path}: secret {} is not declared by {file}",
+                        text(key)
+                    );
+                }
+            }
             assert_eq!(
                 with.get("relkit-ref").map(text).as_deref(),
                 Some(reference),
@@ -1477,8 +1488,24 @@ fn build_packages_pipeline_runs_locally() {
         "the private key reached the log"
     );
 
+    // The sign action signed with the secret's key and named it; the notes say how to verify.
+    assert_eq!(
+        release.steps["sign-openpgp"]["fingerprint"],
+        gpg.fingerprint
+    );
+    assert!(
+        release.logs.contains(&gpg.fingerprint),
+        "the summary names the key"
+    );
     let notes = fs::read_to_string(&release.steps["notes"]["notes-file"]).unwrap();
     assert_notes_list(&notes, &sums);
+    for hint in [
+        format!("OpenPGP key `{}`", gpg.fingerprint),
+        "`gpg --verify SHA256SUMS.asc SHA256SUMS`".to_string(),
+        "`checksum --check SHA256SUMS --signature SHA256SUMS.asc".to_string(),
+    ] {
+        assert!(notes.contains(&hint), "notes lack {hint}:\n{notes}");
+    }
     for spec in ["FR-101", "FR-102"] {
         assert!(notes.contains(spec), "notes lack {spec}:\n{notes}");
     }
@@ -1540,7 +1567,12 @@ fn build_packages_pipeline_runs_locally() {
             "merge: ran",
             "Verify the packages against SHA256SUMS: ran",
             "Drop the partial checksums: ran",
-            "Sign SHA256SUMS (when a GPG key is given): ran",
+            // Only the OpenPGP key secret is set: signing auto makes SHA256SUMS.asc alone.
+            "keys: ran",
+            "sign-openpgp: ran",
+            "sign-minisign: skipped",
+            "Verify SHA256SUMS and its OpenPGP signature (checksum): ran",
+            "Verify SHA256SUMS and its minisign signature (checksum): skipped",
             "notes: ran",
             "upload: ran",
             "Attest build provenance: emulated",
@@ -1554,6 +1586,7 @@ fn build_packages_pipeline_runs_locally() {
 struct GpgKey {
     home: tempfile::TempDir,
     secret: String,
+    fingerprint: String,
 }
 
 fn gpg_key() -> GpgKey {
@@ -1585,7 +1618,63 @@ fn gpg_key() -> GpgKey {
         "never",
     ]);
     let secret = gpg(&["--armor", "--export-secret-keys", "bot@example.invalid"]);
-    GpgKey { home, secret }
+    let listing = gpg(&["--with-colons", "--list-keys", "bot@example.invalid"]);
+    let fingerprint = listing
+        .lines()
+        .find_map(|l| l.strip_prefix("fpr:"))
+        .and_then(|l| l.trim_end_matches(':').rsplit(':').next())
+        .unwrap()
+        .to_string();
+    GpgKey {
+        home,
+        secret,
+        fingerprint,
+    }
+}
+
+/// A throwaway minisign key made by `minisign -G`, as a release manager would store its secret
+/// key file in the MINISIGN_KEY secret.
+struct MinisignKey {
+    secret: String,
+    /// The key ID as minisign prints it (16 hex digits).
+    key_id: String,
+}
+
+fn minisign_key(password: &str) -> MinisignKey {
+    let dir = tempfile::tempdir().unwrap();
+    let (sec, public) = (dir.path().join("key.sec"), dir.path().join("key.pub"));
+    let mut child = Command::new("minisign")
+        .args(["-G", "-f", "-p"])
+        .arg(&public)
+        .arg("-s")
+        .arg(&sec)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let stdin = child.stdin.as_mut().unwrap();
+        writeln!(stdin, "{password}\n{password}").unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "minisign -G: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let comment = fs::read_to_string(&public).unwrap();
+    let key_id = comment
+        .lines()
+        .next()
+        .and_then(|l| l.rsplit(' ').next())
+        .unwrap()
+        .to_string();
+    MinisignKey {
+        secret: fs::read_to_string(&sec).unwrap(),
+        key_id,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1700,9 +1789,61 @@ fn package_pipeline_runs_locally() {
         condition(get(release_job, "if"), &ctx),
         "release runs on a tag"
     );
+    // Asking for an OpenPGP signature without its key secret stops before anything is made.
+    let mut refused = ctx.clone();
+    refused.set("inputs.signing", Val::Str("both".into()));
+    refused.set("secrets.MINISIGN_KEY", Val::Str("set".into()));
     let server = github_server::Server::start(github_server::Config::default());
+    let stopped = run
+        .job("release", refused)
+        .api(&server)
+        .failing()
+        .run(&mut trace);
+    assert_eq!(stopped.failed.as_deref(), Some("keys"));
+    assert!(
+        stopped
+            .logs
+            .contains("asks for an OpenPGP signature but the GPG_PRIVATE_KEY secret is not set"),
+        "{}",
+        stopped.logs
+    );
+    assert!(server.state().releases.is_empty(), "nothing published");
+    drop(stopped);
+
+    // A minisign key (with a password) in the secrets: SHA256SUMS.minisig, which minisign
+    // verifies with the exported public key.
+    let minisign = minisign_key("wf pass");
+    ctx.set("secrets.MINISIGN_KEY", Val::Str(minisign.secret.clone()));
+    ctx.set("secrets.MINISIGN_PASSPHRASE", Val::Str("wf pass".into()));
     let release = run.job("release", ctx).api(&server).run(&mut trace);
     let dist = release.workspace.path().join("dist");
+    let public = &release.steps["sign-minisign"]["public-key"];
+    let verified = Command::new("minisign")
+        .args(["-V", "-q", "-p", public, "-m"])
+        .arg(dist.join("SHA256SUMS"))
+        .output()
+        .unwrap();
+    assert!(
+        verified.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+    assert_eq!(
+        release.steps["sign-minisign"]["fingerprint"],
+        minisign.key_id
+    );
+    assert_eq!(
+        release
+            .steps
+            .get("sign-openpgp")
+            .and_then(|s| s.get("fingerprint")),
+        None,
+        "no OpenPGP key secret, no OpenPGP signature"
+    );
+    // Only in the mask command, which the runner consumes instead of printing.
+    for line in release.logs.lines().filter(|l| l.contains("wf pass")) {
+        assert_eq!(line, "::add-mask::wf pass", "the password reached the log");
+    }
     let sums = fs::read_to_string(dist.join("SHA256SUMS")).unwrap();
     let listed: Vec<&str> = sums_entries(&sums)
         .into_iter()
@@ -1711,15 +1852,26 @@ fn package_pipeline_runs_locally() {
     assert_eq!(listed, names, "SHA256SUMS merges both runners' parts");
     assert_eq!(
         ls(&dist),
-        ["SHA256SUMS", names[0].as_str(), names[1].as_str()]
+        [
+            "SHA256SUMS",
+            "SHA256SUMS.minisig",
+            names[0].as_str(),
+            names[1].as_str()
+        ]
     );
     let notes = fs::read_to_string(&release.steps["notes"]["notes-file"]).unwrap();
     assert_notes_list(&notes, &sums);
+    for hint in [
+        format!("minisign key `{}`", minisign.key_id),
+        "`minisign -Vm SHA256SUMS -x SHA256SUMS.minisig".to_string(),
+    ] {
+        assert!(notes.contains(&hint), "notes lack {hint}:\n{notes}");
+    }
     let state = server.state();
     assert_eq!(state.releases.len(), 1, "one release");
     let published = &state.releases[0];
     assert!(!published.draft && published.published, "published");
-    assert_eq!(published.assets_at_publish.as_ref().map(Vec::len), Some(3));
+    assert_eq!(published.assets_at_publish.as_ref().map(Vec::len), Some(4));
     let outputs = &release.outputs;
     assert_eq!(outputs["version"], "1.0.0");
     assert_eq!(
