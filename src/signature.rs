@@ -32,7 +32,7 @@ pub enum SignatureError {
     #[error("no trusted key given: pass --key KEY.asc (OpenPGP), --key minisign.pub (or its `RW…` line), or --keyring DIR")]
     NoKey,
     /// The signature's format has no key among those given.
-    #[error("{origin}: a {format} signature, but no {format} key was given (only {given}); pass the signer's {format} public key with --key")]
+    #[error("{origin}: the signature is {format}, but no {format} key was given (only {given}); pass the signer's {format} public key with --key")]
     NoKeyOfFormat {
         /// The signature file.
         origin: String,

@@ -298,17 +298,15 @@ fn relkit_signs_gpg_verifies(gpg: &Gpg, key: &Key, passphrase: &str, signer: &st
         "--decrypt",
         dir.path().join("InRelease").to_str().unwrap(),
     ]);
-    assert_eq!(
-        plain.stdout.trim_end(),
-        TEXT.replace("last line  \n", "last line")
-    );
+    // Exactly: a file ending in a newline round-trips without an extra line, as with gpg.
+    assert_eq!(plain.stdout, TEXT.replace("last line  \n", "last line\n"));
     write(dir.path(), "key.asc", key.public_asc.as_bytes());
     let mine = sign(
         dir.path(),
         &["--verify", "InRelease", "--key", "key.asc", "-o", "-"],
         &[],
     );
-    assert_eq!(mine.stdout.trim_end(), plain.stdout.trim_end());
+    assert_eq!(mine.stdout, plain.stdout);
 }
 
 #[test]
@@ -1017,6 +1015,48 @@ fn minisign_signatures_interoperate_both_ways() {
         assert_eq!(j["good"]["format"], "minisign");
         assert_eq!(j["good"]["trusted_comment"], "their comment");
     }
+    // minisign's legacy (not prehashed) format verifies too, as with `minisign -V`.
+    let s = minisign(
+        d,
+        &[
+            "-S",
+            "-l",
+            "-s",
+            "ms.key",
+            "-m",
+            "app.tar.gz",
+            "-x",
+            "legacy.minisig",
+        ],
+    );
+    assert_eq!(s.code, 0, "{}", s.stderr);
+    let out = sign(
+        d,
+        &[
+            "--verify",
+            "app.tar.gz",
+            "--signature",
+            "legacy.minisig",
+            "--key",
+            "ms.pub",
+        ],
+        &[],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    write(d, "legacy-other.bin", b"another file");
+    let out = sign(
+        d,
+        &[
+            "--verify",
+            "legacy-other.bin",
+            "--signature",
+            "legacy.minisig",
+            "--key",
+            "ms.pub",
+        ],
+        &[],
+    );
+    assert_eq!(out.code, 1, "{}", out.stderr);
 
     // Bad: modified file, wrong key, edited trusted comment (exit 1); garbage (exit 2).
     let theirs = fs::read_to_string(d.join("theirs.minisig")).unwrap();
@@ -1535,4 +1575,63 @@ fn checksum_action_checks_the_manifest_signature() {
     assert_eq!(bad.step("run").exit_code, Some(1));
     assert!(bad.log().contains(&key.fingerprint), "{bad}");
     assert!(!bad.log().contains("evil.sh: FAILED"), "{bad}");
+}
+
+#[test]
+fn the_signature_beside_the_file_is_the_one_of_the_keys_format() {
+    // A release publishes SHA256SUMS.asc and SHA256SUMS.minisig; a user holding only the
+    // minisign key (or only the OpenPGP key) checks the signature of that format.
+    let gpg = Gpg::new();
+    gpg.gen(
+        "Both <both@example.org>",
+        "ed25519",
+        "sign",
+        "never",
+        "",
+        &[],
+    );
+    let key = gpg.key("both@example.org", "");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    minisign_keygen(d, "ms", None);
+    write(d, "SHA256SUMS", b"sums\n");
+    write(d, "KEY.asc", key.public_asc.as_bytes());
+    let pgp = sign(d, &["SHA256SUMS"], &[("RELKIT_SIGNING_KEY", &key.secret)]);
+    assert_eq!(pgp.code, 0, "{}", pgp.stderr);
+    let ms_secret = fs::read_to_string(d.join("ms.key")).unwrap();
+    let ms = sign(d, &["SHA256SUMS"], &[("RELKIT_SIGNING_KEY", &ms_secret)]);
+    assert_eq!(ms.code, 0, "{}", ms.stderr);
+    for (keyfile, expected) in [
+        ("ms.pub", "SHA256SUMS.minisig"),
+        ("KEY.asc", "SHA256SUMS.asc"),
+    ] {
+        let out = sign(
+            d,
+            &["--verify", "SHA256SUMS", "--key", keyfile, "--json"],
+            &[],
+        );
+        assert_eq!(out.code, 0, "{keyfile}: {}", out.stderr);
+        assert_eq!(out.json()["signature"], expected, "{}", out.stdout);
+    }
+    // The message for a signature of the other format reads right.
+    let wrong = sign(
+        d,
+        &[
+            "--verify",
+            "SHA256SUMS",
+            "--signature",
+            "SHA256SUMS.asc",
+            "--key",
+            "ms.pub",
+        ],
+        &[],
+    );
+    assert_eq!(wrong.code, 2, "{}", wrong.stderr);
+    assert!(
+        wrong
+            .stderr
+            .contains("the signature is OpenPGP, but no OpenPGP key was given (only minisign)"),
+        "{}",
+        wrong.stderr
+    );
 }

@@ -478,6 +478,13 @@ impl SigningKey {
     /// Cleartext-signed document (the `InRelease` form APT reads): the text, dash-escaped, then an
     /// armoured signature over its lines as OpenPGP normalises them (CRLF endings).
     pub fn sign_cleartext(&self, text: &str) -> Result<String, OpenPgpError> {
+        // The line break before the signature armour ends the text's last line, so a file
+        // ending in a newline is signed without it and round-trips unchanged, as with
+        // `gpg --clearsign` (otherwise an `InRelease` would hold one more line than `Release`).
+        let text = text
+            .strip_suffix("\r\n")
+            .or_else(|| text.strip_suffix('\n'))
+            .unwrap_or(text);
         let mut failed = None;
         let message = CleartextSignedMessage::new_many(text, |normalized| {
             // RFC 9580 7.1: trailing spaces and tabs of each line are not signed (readers,

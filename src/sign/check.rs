@@ -22,8 +22,9 @@ enum Source {
 }
 
 /// The signature file for `file`: --signature, FILE itself when it is cleartext-signed, or the
-/// first of FILE.asc, FILE.sig, FILE.minisig that exists.
-fn find_signature(args: &Args, file: &Path) -> Result<Source, Error> {
+/// first of FILE.asc, FILE.sig, FILE.minisig that exists and is of a format a trusted key is of
+/// (a release may publish both; the keys say which one the user checks).
+fn find_signature(args: &Args, file: &Path, trusted: &Trusted) -> Result<Source, Error> {
     if let Some(sig) = &args.signature {
         return Ok(Source::Detached(sig.clone()));
     }
@@ -35,7 +36,14 @@ fn find_signature(args: &Args, file: &Path) -> Result<Source, Error> {
             return Ok(Source::Cleartext);
         }
     }
-    let tried: Vec<PathBuf> = ["asc", "sig", "minisig"]
+    let mut exts = Vec::new();
+    if trusted.openpgp.is_some() {
+        exts.extend(["asc", "sig"]);
+    }
+    if !trusted.minisign.is_empty() {
+        exts.push("minisig");
+    }
+    let tried: Vec<PathBuf> = exts
         .iter()
         .map(|ext| {
             let mut name = file.as_os_str().to_owned();
@@ -75,8 +83,8 @@ pub fn run(args: &Args, ctx: &mut Ctx) -> Result<Exit, Error> {
         return Err(Error::Usage("--verify needs a FILE".to_string()));
     };
     let label = file.display().to_string();
-    let source = find_signature(args, file)?;
     let trusted = Trusted::load(&args.key, args.keyring.as_deref())?;
+    let source = find_signature(args, file, &trusted)?;
     let read_err = |path: &str, source| FileError::Read {
         path: path.to_string(),
         source,
