@@ -198,7 +198,7 @@ impl Client {
                 )
             })
             .collect();
-        let text = resp.body_mut().with_config().limit(64 << 20).read_to_vec();
+        let text = resp.body_mut().with_config().limit(256 << 20).read_to_vec();
         let body = match text {
             Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
             Err(ureq::Error::Timeout(_)) => {

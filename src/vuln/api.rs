@@ -2,12 +2,12 @@
 //! of at most 1,000 queries, following `next_page_token` with `page_token`, then
 //! `GET /v1/vulns/{id}` for the full records, cached on disk by id and `modified`. Every request
 //! is retried on transport errors, 429 and 5xx with backoff, within a number of attempts and a
-//! deadline (crate::retry).
+//! deadline (crate::http, on the shared budget of crate::retry).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::json;
@@ -15,7 +15,8 @@ use serde_json::json;
 use super::db::{add_record, Index};
 use super::osv::{PackageKey, Record};
 use crate::exit::{Exit, ToolError};
-use crate::retry::{retry_after, Backoff, Budget};
+use crate::http::{Policy, Request};
+use crate::retry::Backoff;
 
 /// What an id keeps unencoded in a URL path: the unreserved characters.
 const ID: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
@@ -91,7 +92,7 @@ pub struct Settings {
 
 /// The OSV API client.
 pub struct Client {
-    agent: ureq::Agent,
+    http: crate::http::Client,
     settings: Settings,
     log: Box<dyn Fn(&str)>,
 }
@@ -129,25 +130,20 @@ pub struct Found {
     pub reported: BTreeMap<(PackageKey, String), BTreeSet<String>>,
 }
 
-enum Outcome {
-    Done(String),
-    Retry {
-        reason: String,
-        wait: Option<Duration>,
-    },
-    Fatal(ApiError),
-}
-
 impl Client {
     /// A client; `log` receives one line per retry.
     pub fn new(settings: Settings, log: Box<dyn Fn(&str)>) -> Client {
-        let config = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(settings.timeout))
-            .user_agent(concat!("relkit-vuln-check/", env!("CARGO_PKG_VERSION")))
-            .build();
+        let policy = Policy {
+            timeout: settings.timeout,
+            attempts: settings.attempts.max(1),
+            deadline: settings.deadline,
+            backoff: settings.backoff,
+        };
         Client {
-            agent: ureq::Agent::new_with_config(config),
+            http: crate::http::Client::new(
+                policy,
+                concat!("relkit-vuln-check/", env!("CARGO_PKG_VERSION")),
+            ),
             settings,
             log,
         }
@@ -157,107 +153,44 @@ impl Client {
         format!("{}{path}", self.settings.base.trim_end_matches('/'))
     }
 
-    /// One request with retries; returns the body of a 2xx answer.
+    /// One request with retries (crate::http: transport errors, timeouts, 429 and 5xx); returns
+    /// the body of a 2xx answer.
     fn request(
         &self,
         method: &'static str,
         url: &str,
         body: Option<&str>,
     ) -> Result<String, ApiError> {
-        let budget = Budget {
-            attempts: self.settings.attempts.max(1),
-            start: Instant::now(),
-            deadline: self.settings.deadline,
-        };
-        let mut tried = 0;
-        loop {
-            tried += 1;
-            let (reason, wait) = match self.once(method, url, body) {
-                Outcome::Done(text) => return Ok(text),
-                Outcome::Fatal(e) => return Err(e),
-                Outcome::Retry { reason, wait } => (reason, wait),
-            };
-            let delay = wait.unwrap_or_else(|| self.settings.backoff.delay(tried - 1));
-            if !budget.allows(tried, delay) {
-                return Err(ApiError::GaveUp {
-                    method,
-                    url: url.to_string(),
-                    attempts: tried,
-                    elapsed: crate::cli::human_duration(budget.start.elapsed()),
-                    last: reason,
-                });
-            }
-            (self.log)(&format!(
-                "{method} {url}: {reason}; retrying in {} (attempt {} of {})",
-                crate::cli::human_duration(delay),
-                tried + 1,
-                budget.attempts
-            ));
-            std::thread::sleep(delay);
+        let mut headers = Vec::new();
+        if body.is_some() {
+            headers.push(("content-type", "application/json".to_string()));
         }
-    }
-
-    fn once(&self, method: &'static str, url: &str, body: Option<&str>) -> Outcome {
-        let result = match body {
-            Some(b) => self
-                .agent
-                .post(url)
-                .header("content-type", "application/json")
-                .send(b),
-            None => self.agent.get(url).call(),
+        let req = Request {
+            method,
+            url,
+            shown: url,
+            headers,
+            body: body.map(str::as_bytes),
         };
-        let mut resp = match result {
-            Ok(r) => r,
-            Err(ureq::Error::Timeout(_)) => {
-                return Outcome::Retry {
-                    reason: format!(
-                        "no answer within {}",
-                        crate::cli::human_duration(self.settings.timeout)
-                    ),
-                    wait: None,
-                }
-            }
-            Err(e) => {
-                return Outcome::Retry {
-                    reason: e.to_string(),
-                    wait: None,
-                }
-            }
-        };
-        let status = resp.status().as_u16();
-        let wait = retry_after(
-            resp.headers()
-                .get("retry-after")
-                .and_then(|v| v.to_str().ok()),
-        );
-        let text = resp
-            .body_mut()
-            .with_config()
-            .limit(256 << 20)
-            .read_to_string();
-        match (status, text) {
-            (200..=299, Ok(text)) => Outcome::Done(text),
-            (200..=299, Err(ureq::Error::Timeout(_))) => Outcome::Retry {
-                reason: format!(
-                    "the answer did not arrive within {}",
-                    crate::cli::human_duration(self.settings.timeout)
-                ),
-                wait: None,
-            },
-            (200..=299, Err(e)) => Outcome::Retry {
-                reason: format!("reading the answer failed: {e}"),
-                wait: None,
-            },
-            (429 | 500..=599, _) => Outcome::Retry {
-                reason: format!("HTTP {status}"),
-                wait,
-            },
-            (_, text) => Outcome::Fatal(ApiError::Status {
+        let resp = self
+            .http
+            .send(&req, &*self.log)
+            .map_err(|e| ApiError::GaveUp {
                 method,
                 url: url.to_string(),
-                status,
-                body: text.unwrap_or_default().chars().take(300).collect(),
-            }),
+                attempts: e.attempts,
+                elapsed: e.elapsed,
+                last: e.last,
+            })?;
+        if (200..300).contains(&resp.status) {
+            Ok(resp.body)
+        } else {
+            Err(ApiError::Status {
+                method,
+                url: url.to_string(),
+                status: resp.status,
+                body: resp.body.chars().take(300).collect(),
+            })
         }
     }
 
