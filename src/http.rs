@@ -47,6 +47,9 @@ pub struct Response {
     pub body: String,
     /// Tries it took.
     pub attempts: u32,
+    /// The body's bytes when they are not UTF-8 (`body` is then a lossy copy): binary
+    /// downloads (a `.deb`, a `Packages.gz`) come back exactly as sent.
+    not_utf8: Option<Vec<u8>>,
 }
 
 impl Response {
@@ -61,6 +64,11 @@ impl Response {
     /// The `rel="next"` target of an RFC 8288 `Link` header (GitHub's pagination).
     pub fn next_link(&self) -> Option<String> {
         next_link(self.header("link")?)
+    }
+
+    /// The body exactly as the server sent it.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.not_utf8.unwrap_or_else(|| self.body.into_bytes())
     }
 }
 
@@ -199,8 +207,14 @@ impl Client {
             })
             .collect();
         let text = resp.body_mut().with_config().limit(256 << 20).read_to_vec();
-        let body = match text {
-            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        let (body, not_utf8) = match text {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => (text, None),
+                Err(e) => (
+                    String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                    Some(e.into_bytes()),
+                ),
+            },
             Err(ureq::Error::Timeout(_)) => {
                 return Outcome::Retry {
                     reason: format!("the answer did not arrive within {timeout}"),
@@ -219,6 +233,7 @@ impl Client {
             headers,
             body,
             attempts: 0,
+            not_utf8,
         };
         let wait = retry_after(response.header("retry-after"));
         // GitHub answers a rate limit with 403 (or 429) and either Retry-After (secondary

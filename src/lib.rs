@@ -5,10 +5,12 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 #![warn(missing_docs)]
 
+pub mod apt_repo;
 pub mod artifact;
 pub mod checksum;
 pub mod cli;
 pub mod coverage;
+pub mod deb;
 pub mod deploy;
 pub mod exit;
 pub mod fsutil;
@@ -19,6 +21,7 @@ pub mod multicall;
 pub mod notes;
 pub mod openpgp;
 pub mod output;
+pub mod parallel;
 pub mod retry;
 pub mod sbom;
 pub mod select;

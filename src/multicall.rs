@@ -30,6 +30,7 @@ pub const TOOLS: &[ToolEntry] = &[
     ToolEntry { name: "vuln-check", about: "Check SBOMs and lockfiles for known vulnerabilities (OSV) and gate on their severity", main: crate::vuln::main },
     ToolEntry { name: "deploy", about: "Record deployments on GitHub, find the one to roll back to, notify Slack, Teams or a webhook", main: crate::deploy::main },
     ToolEntry { name: "sign", about: "Sign release files and verify signatures (OpenPGP and minisign, no gpg needed)", main: crate::sign::main },
+    ToolEntry { name: "apt-repo", about: "Publish .deb packages as a signed APT repository (incremental, by-hash, InRelease)", main: crate::apt_repo::main },
 ];
 
 /// Finds a tool by name.

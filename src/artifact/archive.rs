@@ -73,25 +73,7 @@ pub fn magic_matches(kind: Kind, magic: &[u8]) -> bool {
     }
 }
 
-/// A decompressing reader for a tar stream compressed as `compression` (`gz`, `xz`, `zst`, or
-/// empty for none).
-pub fn decompress<'a, R: Read + 'a>(
-    compression: &str,
-    reader: R,
-) -> io::Result<Box<dyn Read + 'a>> {
-    Ok(match compression {
-        "" => Box::new(reader),
-        "gz" => Box::new(flate2::read::MultiGzDecoder::new(reader)),
-        "xz" => Box::new(liblzma::read::XzDecoder::new_multi_decoder(reader)),
-        "zst" => Box::new(zstd::stream::read::Decoder::new(reader)?),
-        other => {
-            return Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                format!("{other} compression is not supported (gz, xz and zst are)"),
-            ))
-        }
-    })
-}
+pub use crate::deb::decompress;
 
 /// What kind of entry an archive member is.
 #[derive(Debug, Clone, PartialEq, Eq)]

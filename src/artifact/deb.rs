@@ -5,7 +5,6 @@
 //! relationship fields such as `Depends` well-formed), lists the maintainer scripts, and reads
 //! every ELF in `data.tar` to check it is of the declared architecture.
 
-use std::collections::BTreeMap;
 use std::io::Read;
 use std::sync::OnceLock;
 
@@ -13,9 +12,10 @@ use regex::Regex;
 use serde::Serialize;
 
 use super::arch;
-use super::archive::{decompress, Scanner};
+use super::archive::Scanner;
 use super::report::{Check, Finding, Member};
 use super::ArchExpect;
+use crate::deb::{decompress, is_package_name, parse_control, version_problem};
 
 /// The maintainer scripts dpkg runs.
 const SCRIPTS: &[&str] = &["preinst", "postinst", "prerm", "postrm", "config"];
@@ -274,99 +274,6 @@ fn control(
     Ok(())
 }
 
-/// Parses a binary package's control file (one deb822 paragraph) into fields; continuation
-/// lines are joined with newlines.
-pub fn parse_control(text: &str) -> Result<BTreeMap<String, String>, String> {
-    let mut fields: BTreeMap<String, String> = BTreeMap::new();
-    let mut last: Option<String> = None;
-    for (i, line) in text.lines().enumerate() {
-        let n = i + 1;
-        if line.trim().is_empty() {
-            if fields.is_empty() {
-                continue;
-            }
-            if text.lines().skip(i).any(|l| !l.trim().is_empty()) {
-                return Err(format!("line {n}: blank line inside the paragraph"));
-            }
-            break;
-        }
-        if line.starts_with([' ', '\t']) {
-            let Some(key) = &last else {
-                return Err(format!("line {n}: continuation line before any field"));
-            };
-            if let Some(value) = fields.get_mut(key) {
-                value.push('\n');
-                value.push_str(line.trim());
-            }
-            continue;
-        }
-        let Some((key, value)) = line.split_once(':') else {
-            return Err(format!("line {n}: '{line}' is not 'Field: value'"));
-        };
-        if key.is_empty() || key.contains(char::is_whitespace) {
-            return Err(format!("line {n}: '{key}' is not a field name"));
-        }
-        if fields
-            .insert(key.to_string(), value.trim().to_string())
-            .is_some()
-        {
-            return Err(format!("line {n}: field '{key}' appears twice"));
-        }
-        last = Some(key.to_string());
-    }
-    Ok(fields)
-}
-
-fn package_name_re() -> &'static Option<Regex> {
-    static RE: OnceLock<Option<Regex>> = OnceLock::new();
-    RE.get_or_init(|| Regex::new(r"^[a-z0-9][a-z0-9+.-]+$").ok())
-}
-
-fn is_package_name(s: &str) -> bool {
-    package_name_re().as_ref().is_some_and(|re| re.is_match(s))
-}
-
-/// Why a Debian version string is invalid, if it is
-/// (<https://www.debian.org/doc/debian-policy/ch-controlfields.html#version>).
-pub fn version_problem(version: &str) -> Option<String> {
-    let (epoch, rest) = match version.split_once(':') {
-        Some((e, r)) => (Some(e), r),
-        None => (None, version),
-    };
-    if let Some(e) = epoch {
-        if e.is_empty() || !e.chars().all(|c| c.is_ascii_digit()) {
-            return Some(format!("'{version}': the epoch '{e}' is not a number"));
-        }
-    }
-    let (upstream, revision) = match rest.rsplit_once('-') {
-        Some((u, r)) => (u, Some(r)),
-        None => (rest, None),
-    };
-    if !upstream.starts_with(|c: char| c.is_ascii_digit()) {
-        return Some(format!(
-            "'{version}': the upstream version must start with a digit"
-        ));
-    }
-    let allowed = |c: char| c.is_ascii_alphanumeric() || ".+~-".contains(c);
-    if let Some(bad) = upstream.chars().find(|&c| !allowed(c) && c != ':') {
-        return Some(format!("'{version}': '{bad}' is not allowed in a version"));
-    }
-    if upstream.contains(':') {
-        return Some(format!("'{version}': more than one ':'"));
-    }
-    if let Some(r) = revision {
-        if r.is_empty()
-            || r.chars()
-                .any(|c| !(c.is_ascii_alphanumeric() || "+.~".contains(c)))
-        {
-            return Some(format!(
-                "'{version}': the Debian revision '{r}' is not valid"
-            ));
-        }
-    }
-    None
-}
-
 fn relation_re() -> &'static Option<Regex> {
     static RE: OnceLock<Option<Regex>> = OnceLock::new();
     RE.get_or_init(|| {
@@ -546,18 +453,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn control_paragraphs() {
-        let f = parse_control("Package: hello\nVersion: 1.0-1\nDescription: hi\n more\n").unwrap();
-        assert_eq!(f["Package"], "hello");
-        assert_eq!(f["Description"], "hi\nmore");
-        assert!(parse_control("Package: a\nPackage: b\n")
-            .unwrap_err()
-            .contains("twice"));
-        assert!(parse_control(" x\n").is_err());
-        assert!(parse_control("Package a\n").is_err());
-    }
-
-    #[test]
     fn relations_are_checked() {
         assert!(relation_problems(
             "libc6 (>= 2.34), libssl3 | libssl1.1, foo:any [amd64] <!nocheck>"
@@ -584,15 +479,6 @@ mod tests {
             relation_problems("foo (>= 1.0"),
             vec!["'foo (>= 1.0' is not 'package [(op version)] [[arch…]]'"]
         );
-    }
-
-    #[test]
-    fn versions() {
-        assert_eq!(version_problem("1:2.0~rc1-3+deb12u1"), None);
-        assert_eq!(version_problem("2.0"), None);
-        assert!(version_problem("a:1.0").is_some());
-        assert!(version_problem("1.0-").is_some());
-        assert!(version_problem("1.0 beta").is_some());
     }
 
     #[test]

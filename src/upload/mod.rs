@@ -20,11 +20,11 @@ use self::api::{ApiError, Attempt, Client, RetryPolicy};
 use self::plan::{Action, Decision, ExistingAsset, LocalFile, OnExisting};
 use self::progress::{Progress, Tracker};
 use crate::checksum::algo::hex;
-use crate::checksum::hash::{self, parallel_map};
 use crate::cli::{parse_duration, Ctx, OutputArgs};
 use crate::exit::{Exit, FileError, ToolError};
 use crate::gha::{Annotation, Level};
 use crate::output::{human_bytes, write_json, Align, Table};
+use crate::parallel::{parallel_map, BUF_SIZE};
 use crate::select::{select, SelectError, SelectOptions};
 
 /// Which release GitHub marks as latest when this one is published.
@@ -899,11 +899,10 @@ impl Job {
     /// The file's `sha256:` digest, hashed off the async workers.
     async fn local_digest(&self) -> Result<String, ApiError> {
         let path = self.file.path.clone();
-        let hashed = tokio::task::spawn_blocking(move || {
-            plan::file_digest(&path, &mut vec![0u8; hash::BUF_SIZE])
-        })
-        .await
-        .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())));
+        let hashed =
+            tokio::task::spawn_blocking(move || plan::file_digest(&path, &mut vec![0u8; BUF_SIZE]))
+                .await
+                .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())));
         hashed.map_err(|source| ApiError::File {
             path: self.file.display.clone(),
             source,
