@@ -21,9 +21,12 @@ use crate::parallel::parallel_map;
 /// The index files written for each architecture, as `Release` lists them.
 const INDEX_NAMES: [&str; 3] = ["Packages", "Packages.gz", "Packages.xz"];
 
+/// Reads one digest out of [`Digests`].
+type DigestOf = fn(&Digests) -> &str;
+
 /// The hash sections of `Release`, their `by-hash` directory names, and how to read each
 /// from [`Digests`]. APT fetches by-hash with the strongest hash the Release lists.
-const HASHES: [(&str, fn(&Digests) -> &str, bool); 4] = [
+const HASHES: [(&str, DigestOf, bool); 4] = [
     ("MD5Sum", |d| &d.md5, false),
     ("SHA1", |d| &d.sha1, false),
     ("SHA256", |d| &d.sha256, true),

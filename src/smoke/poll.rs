@@ -173,6 +173,13 @@ pub fn poll(
         }
         let seen = attempt(policy.attempt_timeout.min(remaining));
         let ended = Instant::now();
+        if ended >= deadline && !seen.ok && seen.status.is_none() && last.is_some() {
+            // The overall deadline, not the service, ended this attempt (it got less than its
+            // own timeout and timed out): the last real answer stays the reason, and the cut-off
+            // attempt is no evidence either way. On a loaded runner this was a flaky extra
+            // "no answer within 3ms" row and reason.
+            continue;
+        }
         let record = Attempt {
             at_ms: millis(begun - start),
             latency_ms: millis(ended - begun),
@@ -285,6 +292,34 @@ mod tests {
         );
         assert!(matches!(out.verdict, Verdict::Ready { by: None, .. }));
         assert_eq!(out.attempts.len(), 5);
+    }
+
+    #[test]
+    fn an_attempt_cut_off_by_the_deadline_does_not_replace_the_last_answer() {
+        let mut n = 0;
+        let out = poll(
+            &Policy {
+                timeout: Duration::from_millis(200),
+                ..policy()
+            },
+            Instant::now(),
+            |budget| {
+                n += 1;
+                if n == 1 {
+                    Seen::fail(Some(503), "503 Service Unavailable")
+                } else {
+                    // A slow machine: the attempt uses all the time left and gets no answer.
+                    std::thread::sleep(budget);
+                    Seen::fail(None, "no answer within 1ms")
+                }
+            },
+            |_| Wake::Again,
+        );
+        let Verdict::Failed(why) = &out.verdict else {
+            panic!("{:?}", out.verdict)
+        };
+        assert!(why.ends_with("; last: 503 Service Unavailable"), "{why}");
+        assert_eq!(out.attempts.len(), 1);
     }
 
     #[test]
