@@ -16,7 +16,7 @@
 # Written for bash 3.2 as well (macOS runners): no mapfile, no ${var,,}, no associative arrays.
 
 # The tools the relkit multicall binary runs; keep in sync with bin/.
-RELKIT_TOOLS=(checksum smoke-check notes-gen asset-upload coverage-gate sbom artifact-check vuln-check deploy sign)
+RELKIT_TOOLS=(checksum smoke-check notes-gen asset-upload coverage-gate sbom artifact-check vuln-check deploy sign apt-repo)
 
 # The argv being built.
 RELKIT_ARGS=()

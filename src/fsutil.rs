@@ -30,18 +30,38 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
     // file the user never asked for: a missing or unusable directory is reported with the OS's
     // own message instead, against the path the user gave.
     std::fs::metadata(dir).map_err(err)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".relkit-tmp")
-        .tempfile_in(dir)
-        .map_err(|e| {
-            let text = e.to_string();
-            let text = text.split(" at path ").next().unwrap_or(&text).to_string();
-            err(std::io::Error::new(e.kind(), text))
-        })?;
+    let mut tmp = temp_file_for(path, dir).map_err(|e| {
+        let text = e.to_string();
+        let text = text.split(" at path ").next().unwrap_or(&text).to_string();
+        err(std::io::Error::new(e.kind(), text))
+    })?;
     tmp.write_all(bytes).map_err(err)?;
     tmp.as_file().sync_all().map_err(err)?;
     tmp.persist(path).map_err(|e| err(e.error))?;
     Ok(())
+}
+
+/// A temporary file in `dir` that will be renamed over `target`, created with the permissions
+/// the target should end up with: those of the file it replaces, else what a plain
+/// `File::create` gives (0666 less the umask). tempfile's own default, 0600, made every
+/// written file private: a web server or GitHub Pages then refuses to serve a repository or a
+/// manifest written by relkit (issue 15).
+pub fn temp_file_for(target: &Path, dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".relkit-tmp");
+    #[cfg(unix)]
+    let permissions = {
+        use std::os::unix::fs::PermissionsExt;
+        match std::fs::metadata(target) {
+            Ok(meta) if meta.is_file() => meta.permissions(),
+            _ => std::fs::Permissions::from_mode(0o666),
+        }
+    };
+    #[cfg(unix)]
+    builder.permissions(permissions);
+    #[cfg(not(unix))]
+    let _ = target;
+    builder.tempfile_in(dir)
 }
 
 /// The per-user cache directory for `name` (e.g. `osv`, `sbom`): `$XDG_CACHE_HOME/relkit/NAME`
@@ -170,6 +190,29 @@ pub fn escaped_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn written_files_get_the_usual_permissions_or_keep_their_own() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let current = nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o022));
+        nix::sys::stat::umask(current);
+        let new = dir.path().join("new");
+        atomic_write(&new, b"x").unwrap();
+        let mode = std::fs::metadata(&new).unwrap().permissions().mode() & 0o777;
+        assert_eq!(
+            mode,
+            0o666 & !current.bits(),
+            "a new file is as File::create makes it"
+        );
+        let old = dir.path().join("old");
+        std::fs::write(&old, b"1").unwrap();
+        std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o640)).unwrap();
+        atomic_write(&old, b"2").unwrap();
+        let mode = std::fs::metadata(&old).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640, "a replaced file keeps its mode");
+    }
 
     #[test]
     fn atomic_write_replaces_the_whole_file() {

@@ -618,7 +618,7 @@ fn root_action_refuses_unknown_tools() {
         assert_eq!(
             result.errors(),
             vec![format!(
-                "unknown relkit tool '{tool}'; expected one of: checksum smoke-check notes-gen asset-upload coverage-gate sbom artifact-check vuln-check deploy sign"
+                "unknown relkit tool '{tool}'; expected one of: checksum smoke-check notes-gen asset-upload coverage-gate sbom artifact-check vuln-check deploy sign apt-repo"
             )]
         );
         assert!(
@@ -629,6 +629,68 @@ fn root_action_refuses_unknown_tools() {
         );
         assert!(!workspace.path().join("argv").exists());
         assert_not_pwned(workspace.path(), home.path());
+    }
+}
+
+/// `RELKIT_TOOLS` of actions/lib.sh, as bash reads it.
+fn lib_tools() -> Vec<String> {
+    let out = Command::new("bash")
+        .args([
+            "--noprofile",
+            "--norc",
+            "-c",
+            "source actions/lib.sh && printf '%s\\n' \"${RELKIT_TOOLS[@]}\"",
+        ])
+        .current_dir(harness::crate_root())
+        .output()
+        .expect("run bash");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("UTF-8")
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn every_tool_is_listed_wherever_the_tools_are_named() {
+    // The installer copies, the release packs and the root action accepts RELKIT_TOOLS: a tool
+    // missing there is missing from every release archive.
+    let root = harness::crate_root();
+    let mut bins: Vec<String> = fs::read_dir(root.join("bin"))
+        .expect("read bin/")
+        .map(|e| e.expect("dir entry").path())
+        .filter_map(|p| Some(p.file_stem()?.to_str()?.to_owned()))
+        .filter(|name| name != "relkit")
+        .collect();
+    bins.sort();
+    let mut listed = lib_tools();
+    listed.sort();
+    assert_eq!(listed, bins, "actions/lib.sh RELKIT_TOOLS against bin/");
+    let descriptions: Vec<(&str, String)> = ["action.yml", "actions/setup/action.yml"]
+        .into_iter()
+        .map(|file| {
+            let yaml: serde_yaml_ng::Value =
+                serde_yaml_ng::from_str(&fs::read_to_string(root.join(file)).unwrap()).unwrap();
+            let text = yaml["description"].as_str().unwrap_or_default().to_owned();
+            (file, text)
+        })
+        .collect();
+    for tool in &bins {
+        assert!(
+            root.join("actions").join(tool).join("action.yml").is_file(),
+            "{tool} has no actions/{tool}/action.yml"
+        );
+        for (file, text) in &descriptions {
+            let named = text
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+                .any(|word| word == tool);
+            assert!(named, "{file}'s description does not name {tool}: {text}");
+        }
     }
 }
 

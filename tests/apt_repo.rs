@@ -396,6 +396,18 @@ fn apt_get_updates_downloads_and_installs_from_the_signed_repository() {
         sha256(&site.join("pool/main/h/hello/hello_1.1-1_arm64.deb")),
         sha256(&w.join("hello_1.1-1_arm64.deb"))
     );
+    // Every file as a plain `File::create` makes it (0666 less the umask): a web server or
+    // GitHub Pages running as another user must be able to read them.
+    let umask = nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o022));
+    nix::sys::stat::umask(umask);
+    for e in walkdir::WalkDir::new(&site) {
+        let e = e.unwrap();
+        if e.file_type().is_file() {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = e.metadata().unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o666 & !umask.bits(), "{}", e.path().display());
+        }
+    }
 
     let server = Server::start(&site);
     let line = sources_line(&server, &site.join("KEY.gpg"), "stable", "main");
@@ -613,18 +625,6 @@ fn indices_agree_with_apt_ftparchive_on_the_same_pool() {
     let w = work.path();
     let debs = packages(w);
     let key = Key::new("Repo Test <repo@example.org>");
-    let mut args = vec!["--repo".to_string(), "site".into()];
-    args.extend(strs(&debs));
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    ok(apt_repo(w, Some(&key.secret), &args, &[]));
-    let site = w.join("site");
-
-    let theirs = output(
-        Command::new("apt-ftparchive")
-            .current_dir(&site)
-            .args(["packages", "pool"]),
-    );
-    assert_eq!(theirs.code, 0, "{}", theirs.stderr);
     let key_of = |p: &BTreeMap<String, String>| {
         (
             p["Package"].clone(),
@@ -632,23 +632,76 @@ fn indices_agree_with_apt_ftparchive_on_the_same_pool() {
             p["Architecture"].clone(),
         )
     };
-    let theirs: BTreeMap<_, _> = paragraphs(&theirs.stdout)
-        .into_iter()
-        .map(|p| (key_of(&p), p))
-        .collect();
-    let mut ours = BTreeMap::new();
-    for arch in ["amd64", "arm64"] {
-        let text =
-            fs::read_to_string(site.join(format!("dists/stable/main/binary-{arch}/Packages")))
-                .unwrap();
-        for p in paragraphs(&text) {
-            let k = key_of(&p);
-            assert!(k.2 == arch || k.2 == "all", "{k:?} listed under {arch}");
-            ours.insert(k, p);
+    // The default digests are Debian's archive's (MD5sum and SHA256): apt-ftparchive told to
+    // write those; --hashes with all four: apt-ftparchive's default.
+    let variants: [(&str, &[&str], &[&str]); 2] = [
+        (
+            "site",
+            &[],
+            &[
+                "-o",
+                "APT::FTPArchive::SHA1=false",
+                "-o",
+                "APT::FTPArchive::SHA512=false",
+            ],
+        ),
+        ("site4", &["--hashes", "md5,sha1,sha256,sha512"], &[]),
+    ];
+    for (dir, flags, ftp_options) in variants {
+        let mut args = vec!["--repo".to_string(), dir.into()];
+        args.extend(flags.iter().map(|f| f.to_string()));
+        args.extend(strs(&debs));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        ok(apt_repo(w, Some(&key.secret), &args, &[]));
+        let site = w.join(dir);
+        let theirs = output(
+            Command::new("apt-ftparchive")
+                .current_dir(&site)
+                .args(ftp_options)
+                .args(["packages", "pool"]),
+        );
+        assert_eq!(theirs.code, 0, "{}", theirs.stderr);
+        let theirs: BTreeMap<_, _> = paragraphs(&theirs.stdout)
+            .into_iter()
+            .map(|p| (key_of(&p), p))
+            .collect();
+        let mut ours = BTreeMap::new();
+        for arch in ["amd64", "arm64"] {
+            let text =
+                fs::read_to_string(site.join(format!("dists/stable/main/binary-{arch}/Packages")))
+                    .unwrap();
+            for p in paragraphs(&text) {
+                let k = key_of(&p);
+                assert!(k.2 == arch || k.2 == "all", "{k:?} listed under {arch}");
+                ours.insert(k, p);
+            }
         }
+        assert_eq!(ours.len(), 6);
+        let fields: BTreeSet<&str> = ours
+            .values()
+            .next()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let want = if flags.is_empty() {
+            ["MD5sum", "SHA256"].as_slice()
+        } else {
+            ["MD5sum", "SHA1", "SHA256", "SHA512"].as_slice()
+        };
+        for hash in ["MD5sum", "SHA1", "SHA256", "SHA512"] {
+            assert_eq!(
+                fields.contains(hash),
+                want.contains(&hash),
+                "{dir}: {hash} in {fields:?}"
+            );
+        }
+        assert_eq!(
+            ours, theirs,
+            "{dir}: same packages, same fields, same hashes"
+        );
     }
-    assert_eq!(ours.len(), 6);
-    assert_eq!(ours, theirs, "same packages, same fields, same hashes");
+    let site = w.join("site");
 
     // The Release hash sections list the same files with the same sizes and digests.
     let release = output(
@@ -816,6 +869,37 @@ fn runs_are_incremental_idempotent_refuse_conflicts_and_keep_the_newest() {
         6,
         "three index forms, this Release and the one before"
     );
+
+    // --valid-for: a run re-signs when less than half the period is left, even with nothing
+    // new, so a scheduled job keeps the repository valid; with more left it changes nothing.
+    let twenty_days_ago = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        - 20 * 86400)
+        .to_string();
+    let first = ok(apt_repo(
+        w,
+        Some(&key.secret),
+        &["--repo", "site", "--json", "--valid-for", "30d"],
+        &[("SOURCE_DATE_EPOCH", &twenty_days_ago)],
+    ));
+    assert_eq!(first.json()["changed"], true, "Valid-Until added");
+    let out = ok(apt_repo(
+        w,
+        Some(&key.secret),
+        &["--repo", "site", "--json", "--valid-for", "30d"],
+        &[],
+    ));
+    assert_eq!(out.json()["changed"], true, "10 of 30 days left: re-signed");
+    assert_ne!(out.json()["valid_until"], first.json()["valid_until"]);
+    let out = ok(apt_repo(
+        w,
+        Some(&key.secret),
+        &["--repo", "site", "--json", "--valid-for", "30d"],
+        &[],
+    ));
+    assert_eq!(out.json()["changed"], false, "30 days left: nothing to do");
 
     // Still a repository apt-get reads, with the newest version.
     let server = Server::start(&site);

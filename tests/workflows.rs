@@ -621,6 +621,22 @@ fn example_callers_match_the_workflows_they_call() {
                     "{path}: {scope}"
                 );
             }
+            // GitHub checks every job's permissions against the caller's grant before it
+            // evaluates any `if:` (actions/runner#4151): the run fails to start unless the
+            // caller grants what each job asks for, skipped jobs included (apt-pages: pages).
+            for (job_id, called_job) in jobs(&called) {
+                let asked = get(called_job, "permissions")
+                    .and_then(Value::as_mapping)
+                    .unwrap_or_else(|| panic!("{file}: {job_id} has no permissions"));
+                for (scope, level) in asked {
+                    let (scope, level) = (text(scope), text(level));
+                    let granted = get(perms, &scope).map(text).unwrap_or_default();
+                    assert!(
+                        granted == "write" || (level == "read" && granted == "read"),
+                        "{path}: {file}'s job {job_id} asks for {scope}: {level}, the caller grants {scope}: {granted:?}"
+                    );
+                }
+            }
         }
     }
 }
@@ -701,6 +717,9 @@ struct JobRun<'a> {
     runner_arch: &'a str,
     /// The test expects a step (without `continue-on-error`) to fail the job.
     may_fail: bool,
+    /// Where `actions/deploy-pages` deploys (a directory a local web server serves) and the
+    /// URL it reports.
+    pages: Option<(&'a Path, String)>,
 }
 
 /// The outcome of a job: its outputs, every step's outputs, and where it ran.
@@ -766,6 +785,7 @@ impl<'a> WorkflowRun<'a> {
             github: self.github.clone(),
             runner_arch: "X64",
             may_fail: false,
+            pages: None,
         }
     }
 }
@@ -794,6 +814,12 @@ impl<'a> JobRun<'a> {
     /// Runs as on a runner of this RUNNER_ARCH (X64, ARM64).
     fn runner_arch(mut self, arch: &'a str) -> JobRun<'a> {
         self.runner_arch = arch;
+        self
+    }
+
+    /// Lets `actions/deploy-pages` deploy into `site`, served at `url`.
+    fn pages(mut self, site: &'a Path, url: &str) -> JobRun<'a> {
+        self.pages = Some((site, url.to_string()));
         self
     }
 
@@ -1039,11 +1065,85 @@ impl<'a> JobRun<'a> {
                     if !reference.is_empty() {
                         git(&dirs.workspace, &["checkout", "-q", "--detach", &reference]);
                     }
-                } else {
+                } else if with.contains_key("repository") {
                     // relkit's own checkout: this tree (the harness runs its actions from here).
                     std::os::unix::fs::symlink(harness::crate_root(), dirs.workspace.join(path))
                         .unwrap();
+                } else {
+                    // The caller's repository into a directory, as a clone whose `origin` is
+                    // the source (every branch, as with fetch-depth 0), so that a push reaches
+                    // it.
+                    assert_eq!(
+                        arg("fetch-depth"),
+                        "0",
+                        "{}: a clone into {path}",
+                        self.job_id
+                    );
+                    let to = dirs.workspace.join(&path);
+                    git(
+                        &dirs.workspace,
+                        &["clone", "-q", &self.source.display().to_string(), &path],
+                    );
+                    let reference = arg("ref");
+                    if !reference.is_empty() {
+                        git(&to, &["checkout", "-q", "--detach", &reference]);
+                    }
                 }
+            }
+            "actions/upload-pages-artifact" => {
+                // The artifact the action makes: a tar of the directory, without .git.
+                let to = self.artifacts.join("github-pages");
+                assert!(!to.exists(), "artifact github-pages uploaded twice");
+                fs::create_dir_all(&to).unwrap();
+                let status = Command::new("tar")
+                    .args(["--dereference", "--hard-dereference", "--exclude=.git"])
+                    .arg("--directory")
+                    .arg(dirs.workspace.join(arg("path")))
+                    .arg("-cf")
+                    .arg(to.join("artifact.tar"))
+                    .arg(".")
+                    .status()
+                    .unwrap();
+                assert!(status.success(), "tar of {}", arg("path"));
+            }
+            "actions/deploy-pages" => {
+                let (site, url) = self
+                    .pages
+                    .as_ref()
+                    .unwrap_or_else(|| panic!("{}: deploy-pages without a site", self.job_id));
+                let unpacked = tempfile::tempdir().unwrap();
+                let status = Command::new("tar")
+                    .arg("-xf")
+                    .arg(self.artifacts.join("github-pages/artifact.tar"))
+                    .arg("-C")
+                    .arg(unpacked.path())
+                    .status()
+                    .unwrap();
+                assert!(status.success(), "no github-pages artifact to deploy");
+                // Pages refuses a site with files others cannot read or directories they
+                // cannot enter (deployment_perms_error).
+                let find = Command::new("find")
+                    .arg(unpacked.path())
+                    .args(["(", "(", "-type", "f", "!", "-perm", "-o=r", ")", "-o"])
+                    .args(["(", "-type", "d", "!", "-perm", "-o=rx", ")", ")", "-print"])
+                    .output()
+                    .unwrap();
+                assert_eq!(
+                    String::from_utf8_lossy(&find.stdout),
+                    "",
+                    "deploy-pages: deployment_perms_error"
+                );
+                // A deployment replaces the whole site.
+                for entry in fs::read_dir(site).unwrap() {
+                    let path = entry.unwrap().path();
+                    if path.is_dir() {
+                        fs::remove_dir_all(&path).unwrap();
+                    } else {
+                        fs::remove_file(&path).unwrap();
+                    }
+                }
+                copy_dir(unpacked.path(), site);
+                return BTreeMap::from([("page_url".to_string(), format!("{url}/"))]);
             }
             "actions/upload-artifact" => {
                 let name = arg("name");
@@ -1675,6 +1775,561 @@ fn minisign_key(password: &str) -> MinisignKey {
         secret: fs::read_to_string(&sec).unwrap(),
         key_id,
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// build-packages.yml: the APT repository (apt-repository: branch | pages)
+// ---------------------------------------------------------------------------------------------
+
+/// The jobs that publish the APT repository, one per apt-repository mode.
+const APT_JOBS: [&str; 2] = ["apt-repo", "apt-pages"];
+
+#[test]
+fn build_packages_apt_repository_is_opt_in_after_the_release_and_pinned() {
+    let wf = load(".github/workflows/build-packages.yml");
+    let all = get(&wf, "jobs").unwrap();
+    let job = |id: &str| get(all, id).unwrap_or_else(|| panic!("no job {id}"));
+    // Which of apt-repo and apt-pages run, by the input (GitHub compares case-insensitively);
+    // any other value reaches apt-repo, whose settings step refuses it.
+    for (mode, expected) in [
+        (None, [false, false]),
+        (Some("none"), [false, false]),
+        (Some("branch"), [true, false]),
+        (Some("pages"), [false, true]),
+        (Some("Pages"), [false, true]),
+        (Some("gh-pages"), [true, false]),
+    ] {
+        let mut given = BTreeMap::new();
+        if let Some(mode) = mode {
+            given.insert("apt-repository", Val::Str(mode.into()));
+        }
+        let ctx = workflow_defaults(&wf, &given);
+        let runs = APT_JOBS.map(|id| condition(get(job(id), "if"), &ctx));
+        assert_eq!(runs, expected, "apt-repository {mode:?}");
+    }
+    let mut groups = BTreeSet::new();
+    for id in APT_JOBS {
+        let j = job(id);
+        let needs: Vec<String> = get(j, "needs")
+            .and_then(Value::as_sequence)
+            .unwrap_or_else(|| panic!("{id}: needs"))
+            .iter()
+            .map(text)
+            .collect();
+        // After the install test and the release (its vulnerability gate) passed.
+        assert_eq!(needs, ["build", "install", "release"], "{id}");
+        assert!(get(j, "timeout-minutes").is_some(), "{id}: timeout-minutes");
+        let concurrency = get(j, "concurrency").unwrap_or_else(|| panic!("{id}: concurrency"));
+        assert_eq!(
+            get(concurrency, "cancel-in-progress").map(text).as_deref(),
+            Some("false"),
+            "{id}: a publication in progress is never cancelled"
+        );
+        groups.insert(text(get(concurrency, "group").unwrap()));
+        let mut tools = Vec::new();
+        for step in steps(j) {
+            let Some(uses) = get(step, "uses").map(text) else {
+                continue;
+            };
+            if let Some(tool) = uses.strip_prefix("./.relkit/actions/") {
+                tools.push(tool.to_string());
+            } else {
+                let (_, sha) = uses
+                    .rsplit_once('@')
+                    .unwrap_or_else(|| panic!("{id}: {uses}"));
+                assert!(
+                    sha.len() == 40 && sha.chars().all(|c| c.is_ascii_hexdigit()),
+                    "{id}: {uses} is not pinned to a commit"
+                );
+            }
+        }
+        assert_eq!(tools, ["checksum", "apt-repo"], "{id}: relkit's actions");
+    }
+    // One group for both jobs and every release of the repository, not one per tag: two runs
+    // never start from the same published state.
+    assert_eq!(
+        groups,
+        BTreeSet::from(["relkit-build-packages-apt-${{ github.repository }}".to_string()])
+    );
+    // Each job has only what its mode needs.
+    let perms = |id: &str| -> BTreeMap<String, String> {
+        get(job(id), "permissions")
+            .and_then(Value::as_mapping)
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (text(k), text(v)))
+            .collect()
+    };
+    assert_eq!(
+        perms("apt-repo"),
+        BTreeMap::from([("contents".to_string(), "write".to_string())])
+    );
+    assert_eq!(
+        perms("apt-pages"),
+        BTreeMap::from([
+            ("contents".to_string(), "read".to_string()),
+            ("id-token".to_string(), "write".to_string()),
+            ("pages".to_string(), "write".to_string()),
+        ])
+    );
+    assert!(get(job("apt-repo"), "environment").is_none());
+    let environment = get(job("apt-pages"), "environment").unwrap();
+    assert_eq!(
+        get(environment, "name").map(text).as_deref(),
+        Some("github-pages")
+    );
+    // The Pages actions, pinned with the release they are, as every other action here.
+    let raw =
+        fs::read_to_string(harness::crate_root().join(".github/workflows/build-packages.yml"))
+            .unwrap();
+    for action in ["actions/upload-pages-artifact@", "actions/deploy-pages@"] {
+        let line = raw
+            .lines()
+            .find(|l| l.contains(action))
+            .unwrap_or_else(|| panic!("no {action}"));
+        assert!(
+            line.contains(" # v"),
+            "{action} has no version comment: {line}"
+        );
+    }
+}
+
+/// A package of `version` for `arch`, built by `dpkg-deb` into `dir`.
+fn apt_deb(dir: &Path, version: &str, arch: &str) -> String {
+    let root = tempfile::tempdir().unwrap();
+    fs::create_dir_all(root.path().join("DEBIAN")).unwrap();
+    fs::create_dir_all(root.path().join("usr/share/doc/hello-health")).unwrap();
+    fs::write(
+        root.path().join("usr/share/doc/hello-health/README"),
+        format!("hello-health {version} {arch}\n"),
+    )
+    .unwrap();
+    fs::write(
+        root.path().join("DEBIAN/control"),
+        format!(
+            "Package: hello-health\nVersion: {version}\nArchitecture: {arch}\n\
+             Maintainer: Release Bot <bot@example.invalid>\nDescription: health endpoint\n \
+             The example service.\n"
+        ),
+    )
+    .unwrap();
+    let name = format!("hello-health_{version}_{arch}.deb");
+    let out = Command::new("dpkg-deb")
+        .args(["--root-owner-group", "--build"])
+        .arg(root.path())
+        .arg(dir.join(&name))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "dpkg-deb: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    name
+}
+
+/// The artifacts the build jobs leave: deb-<arch> with the package of `version` and its
+/// SHA256SUMS.<arch>, for amd64 and arm64.
+fn apt_artifacts(version: &str) -> tempfile::TempDir {
+    let artifacts = tempfile::tempdir().unwrap();
+    for arch in ["amd64", "arm64"] {
+        let dir = artifacts.path().join(format!("deb-{arch}"));
+        fs::create_dir_all(&dir).unwrap();
+        let name = apt_deb(&dir, version, arch);
+        let sums = Command::new("sha256sum")
+            .arg(&name)
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        assert!(sums.status.success());
+        fs::write(dir.join(format!("SHA256SUMS.{arch}")), sums.stdout).unwrap();
+    }
+    artifacts
+}
+
+/// The contexts of the APT jobs: a tag run of octo-org/tool with `given` inputs, the signing
+/// key in the secrets, and build, install and release done.
+fn apt_contexts(wf: &Value, given: &[(&'static str, &str)], key: &GpgKey) -> Contexts {
+    let mut inputs = BTreeMap::from([
+        ("package", Val::Str("hello-health".into())),
+        ("relkit-ref", Val::Str("main".into())),
+    ]);
+    for (k, v) in given {
+        inputs.insert(*k, Val::Str((*v).into()));
+    }
+    let mut ctx = workflow_defaults(wf, &inputs);
+    for (k, v) in [
+        ("github.ref", "refs/tags/v1.0.0"),
+        ("github.ref_name", "v1.0.0"),
+        ("github.repository", "octo-org/tool"),
+        ("github.token", "ghs_testtoken0123456789abcdefSECRET"),
+        ("github.sha", "ffac537e6cbbf934b08745a378932722df287a53"),
+    ] {
+        ctx.set(k, Val::Str(v.into()));
+    }
+    ctx.set("secrets.GPG_PRIVATE_KEY", Val::Str(key.secret.clone()));
+    for job in ["build", "install", "release"] {
+        ctx.set(&format!("needs.{job}.result"), Val::Str("success".into()));
+    }
+    ctx
+}
+
+/// A tag run of octo-org/tool whose repository is `source`, with `artifacts`.
+fn apt_run<'a>(wf: &'a Value, source: &'a Path, artifacts: &'a Path) -> WorkflowRun<'a> {
+    let (_, mut run) = tag_run(wf, source, artifacts, Contexts::default(), "octo-org/tool");
+    run.env
+        .insert("GITHUB_REPOSITORY_OWNER".into(), "octo-org".into());
+    run
+}
+
+/// `git` in `dir`, its stdout.
+fn git_out(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// gpg's verdict on a cleartext-signed file with `key`'s keyring.
+fn gpg_verifies(key: &GpgKey, signed: &[u8]) -> bool {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    fs::write(file.path(), signed).unwrap();
+    Command::new("gpg")
+        .args(["--batch", "--quiet", "--verify"])
+        .arg(file.path())
+        .env("GNUPGHOME", key.home.path())
+        .output()
+        .unwrap()
+        .status
+        .success()
+}
+
+fn apt_trace(trace: &Trace) -> Vec<String> {
+    trace
+        .iter()
+        .map(|(job, step, how)| format!("{job}/{step}: {how}"))
+        .collect()
+}
+
+#[test]
+fn build_packages_publishes_the_apt_repository_to_a_branch() {
+    let wf = load(".github/workflows/build-packages.yml");
+    let key = gpg_key();
+    // The caller's repository as GitHub holds it: a bare repository, cloned by the job's
+    // checkout and pushed to.
+    let example = example_repository();
+    let hosting = tempfile::tempdir().unwrap();
+    let remote = hosting.path().join("tool.git");
+    git(
+        hosting.path(),
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            &example.path().display().to_string(),
+            "tool.git",
+        ],
+    );
+    let main_before = git_out(&remote, &["rev-parse", "main"]);
+    let ctx = apt_contexts(&wf, &[("apt-repository", "branch")], &key);
+    assert!(condition(
+        get(get(get(&wf, "jobs").unwrap(), "apt-repo").unwrap(), "if"),
+        &ctx
+    ));
+    let publish = |artifacts: &Path, ctx: Contexts, trace: &mut Trace| {
+        apt_run(&wf, &remote, artifacts)
+            .job("apt-repo", ctx)
+            .run(trace)
+    };
+
+    // First release: gh-pages does not exist yet; it is made with the repository alone.
+    let v1 = apt_artifacts("1.0.0");
+    let mut trace = Trace::new();
+    let first = publish(v1.path(), ctx.clone(), &mut trace);
+    let out = &first.steps["publish"];
+    assert_eq!(out["changed"], "true");
+    assert_eq!(out["packages"], "2");
+    assert_eq!(
+        out["added"],
+        "hello-health_1.0.0_amd64\nhello-health_1.0.0_arm64"
+    );
+    assert_eq!(out["fingerprint"], key.fingerprint);
+    assert_eq!(
+        out["apt-line"],
+        "deb [signed-by=/etc/apt/keyrings/hello-health.gpg] https://octo-org.github.io/tool stable main"
+    );
+    assert_eq!(
+        apt_trace(&trace),
+        [
+            "apt-repo/Check out relkit (its actions): emulated",
+            "apt-repo/settings: ran",
+            "apt-repo/Download every architecture's packages: emulated",
+            "apt-repo/parts: ran",
+            "apt-repo/Verify the downloads: ran",
+            "apt-repo/Check out the repository for apt-branch: emulated",
+            "apt-repo/branch: ran",
+            "apt-repo/publish: ran",
+            "apt-repo/Commit the repository and push apt-branch: ran",
+        ]
+    );
+    assert!(first
+        .logs
+        .contains("apt-branch gh-pages does not exist yet"));
+    let files = git_out(&remote, &["ls-tree", "-r", "--name-only", "gh-pages"]);
+    let files: Vec<&str> = files.lines().collect();
+    for expected in [
+        ".nojekyll",
+        "KEY.asc",
+        "KEY.gpg",
+        "dists/stable/InRelease",
+        "dists/stable/Release",
+        "dists/stable/Release.gpg",
+        "dists/stable/main/binary-amd64/Packages",
+        "dists/stable/main/binary-arm64/Packages.xz",
+        "pool/main/h/hello-health/hello-health_1.0.0_amd64.deb",
+        "pool/main/h/hello-health/hello-health_1.0.0_arm64.deb",
+    ] {
+        assert!(
+            files.contains(&expected),
+            "gh-pages lacks {expected}: {files:#?}"
+        );
+    }
+    // Only the repository: nothing of the caller's sources came along into the orphan branch.
+    assert!(
+        files
+            .iter()
+            .all(|f| !f.starts_with("debian/") && !f.starts_with("src/")),
+        "{files:#?}"
+    );
+    let in_release = Command::new("git")
+        .args(["show", "gh-pages:dists/stable/InRelease"])
+        .current_dir(&remote)
+        .output()
+        .unwrap()
+        .stdout;
+    assert!(
+        gpg_verifies(&key, &in_release),
+        "InRelease is signed by the secret's key"
+    );
+    assert_eq!(
+        git_out(&remote, &["rev-list", "--count", "gh-pages"]),
+        "1\n"
+    );
+    let message = git_out(
+        &remote,
+        &["log", "-1", "--format=%an <%ae>%n%B", "gh-pages"],
+    );
+    assert_eq!(
+        message,
+        "github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>\n\
+         APT repository: packages of v1.0.0\n\nAdded:\nhello-health_1.0.0_amd64\nhello-health_1.0.0_arm64\n\n"
+    );
+    assert_eq!(git_out(&remote, &["rev-parse", "main"]), main_before);
+    let key_body = key.secret.lines().nth(3).unwrap().to_string();
+    assert!(
+        !first.logs.contains(&key_body),
+        "the private key reached the log"
+    );
+
+    // The same packages again (a re-run): nothing changes, nothing is pushed.
+    let mut trace = Trace::new();
+    let again = publish(v1.path(), ctx.clone(), &mut trace);
+    assert_eq!(again.steps["publish"]["changed"], "false");
+    assert!(again.logs.contains("apt-branch gh-pages at "));
+    assert_eq!(
+        apt_trace(&trace).last().map(String::as_str),
+        Some("apt-repo/Commit the repository and push apt-branch: skipped")
+    );
+    assert_eq!(
+        git_out(&remote, &["rev-list", "--count", "gh-pages"]),
+        "1\n"
+    );
+
+    // The next release, keeping one version: 1.0.1 is added on top of the branch, 1.0.0 goes.
+    let v2 = apt_artifacts("1.0.1");
+    let ctx = apt_contexts(
+        &wf,
+        &[("apt-repository", "branch"), ("apt-keep", "1")],
+        &key,
+    );
+    let mut trace = Trace::new();
+    let next = publish(v2.path(), ctx, &mut trace);
+    let out = &next.steps["publish"];
+    assert_eq!(out["changed"], "true");
+    assert_eq!(out["packages"], "2");
+    assert_eq!(
+        out["removed"],
+        "hello-health_1.0.0_amd64\nhello-health_1.0.0_arm64"
+    );
+    assert_eq!(
+        git_out(&remote, &["rev-list", "--count", "gh-pages"]),
+        "2\n"
+    );
+    let files = git_out(
+        &remote,
+        &["ls-tree", "-r", "--name-only", "gh-pages", "pool"],
+    );
+    assert_eq!(
+        files,
+        "pool/main/h/hello-health/hello-health_1.0.1_amd64.deb\n\
+         pool/main/h/hello-health/hello-health_1.0.1_arm64.deb\n"
+    );
+    assert!(git_out(&remote, &["log", "-1", "--format=%B", "gh-pages"])
+        .contains("\nRemoved (apt-keep):\nhello-health_1.0.0_amd64\nhello-health_1.0.0_arm64\n"));
+}
+
+#[test]
+fn build_packages_refuses_an_unknown_apt_repository_mode_or_a_missing_key() {
+    let wf = load(".github/workflows/build-packages.yml");
+    let key = gpg_key();
+    let artifacts = apt_artifacts("1.0.0");
+    let source = tempfile::tempdir().unwrap();
+    for (given, secret, error) in [
+        (
+            "gh-pages",
+            true,
+            "::error::input apt-repository must be none, pages or branch, got 'gh-pages'",
+        ),
+        (
+            "branch",
+            false,
+            "::error::apt-repository: branch needs the GPG_PRIVATE_KEY secret to sign the repository; pass it with secrets:",
+        ),
+    ] {
+        let mut ctx = apt_contexts(&wf, &[("apt-repository", given)], &key);
+        if !secret {
+            ctx.set("secrets.GPG_PRIVATE_KEY", Val::Str(String::new()));
+        }
+        let mut trace = Trace::new();
+        let result = apt_run(&wf, source.path(), artifacts.path())
+            .job("apt-repo", ctx)
+            .failing()
+            .run(&mut trace);
+        assert_eq!(result.failed.as_deref(), Some("settings"), "{given}");
+        assert!(result.logs.contains(error), "{given}: {}", result.logs);
+        assert!(
+            apt_trace(&trace)[2..]
+                .iter()
+                .all(|s| s.ends_with(": skipped")),
+            "{trace:?}"
+        );
+    }
+}
+
+/// `python3 -m http.server` serving `dir` on a free loopback port: a stand-in for GitHub
+/// Pages; returns the service and its URL.
+fn serve_directory(dir: &Path) -> (Service, String) {
+    let port = free_port();
+    let child = Command::new("python3")
+        .args([
+            "-m",
+            "http.server",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+        ])
+        .arg("--directory")
+        .arg(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let service = Service(Some(child));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "http.server did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    (service, format!("http://127.0.0.1:{port}"))
+}
+
+#[test]
+fn build_packages_publishes_the_apt_repository_to_pages_and_keeps_what_was_published() {
+    let wf = load(".github/workflows/build-packages.yml");
+    let key = gpg_key();
+    let site = tempfile::tempdir().unwrap();
+    let (_server, url) = serve_directory(site.path());
+    let source = tempfile::tempdir().unwrap();
+    let ctx = apt_contexts(
+        &wf,
+        &[("apt-repository", "pages"), ("apt-url", url.as_str())],
+        &key,
+    );
+    let publish = |artifacts: &Path, trace: &mut Trace| {
+        apt_run(&wf, source.path(), artifacts)
+            .job("apt-pages", ctx.clone())
+            .pages(site.path(), &url)
+            .run(trace)
+    };
+
+    // Nothing published yet: a new repository, deployed.
+    let v1 = apt_artifacts("1.0.0");
+    let mut trace = Trace::new();
+    let first = publish(v1.path(), &mut trace);
+    assert_eq!(first.steps["publish"]["changed"], "true");
+    assert_eq!(first.steps["publish"]["packages"], "2");
+    assert_eq!(first.steps["deploy"]["page_url"], format!("{url}/"));
+    assert_eq!(
+        apt_trace(&trace),
+        [
+            "apt-pages/Check out relkit (its actions): emulated",
+            "apt-pages/settings: ran",
+            "apt-pages/Download every architecture's packages: emulated",
+            "apt-pages/parts: ran",
+            "apt-pages/Verify the downloads: ran",
+            "apt-pages/publish: ran",
+            "apt-pages/Upload the site: emulated",
+            "apt-pages/deploy: emulated",
+        ]
+    );
+    assert!(gpg_verifies(
+        &key,
+        &fs::read(site.path().join("dists/stable/InRelease")).unwrap()
+    ));
+
+    // The next release: the published repository is fetched back (verified) and kept.
+    let v2 = apt_artifacts("1.0.1");
+    let mut trace = Trace::new();
+    let next = publish(v2.path(), &mut trace);
+    assert_eq!(next.steps["publish"]["changed"], "true");
+    assert_eq!(next.steps["publish"]["packages"], "4");
+    assert_eq!(
+        next.steps["publish"]["added"],
+        "hello-health_1.0.1_amd64\nhello-health_1.0.1_arm64"
+    );
+    let pool: Vec<String> = ls(&site.path().join("pool/main/h/hello-health"));
+    assert_eq!(
+        pool,
+        [
+            "hello-health_1.0.0_amd64.deb",
+            "hello-health_1.0.0_arm64.deb",
+            "hello-health_1.0.1_amd64.deb",
+            "hello-health_1.0.1_arm64.deb",
+        ]
+    );
+
+    // A re-run of that release: nothing changes and nothing is deployed.
+    fs::remove_dir_all(v2.path().join("github-pages")).unwrap();
+    let mut trace = Trace::new();
+    let again = publish(v2.path(), &mut trace);
+    assert_eq!(again.steps["publish"]["changed"], "false");
+    assert_eq!(
+        apt_trace(&trace)[6..],
+        [
+            "apt-pages/Upload the site: skipped",
+            "apt-pages/deploy: skipped",
+        ]
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use super::package::{file_name, pool_dir, Digests, Key, Scanned};
+use super::package::{file_name, pool_dir, Digests, Hash, Key, Scanned};
 use super::{Args, Error};
 use crate::deb::{compare_versions, parse_paragraphs, Paragraph};
 use crate::exit::FileError;
@@ -253,16 +253,27 @@ fn load(repo: &Path, component_dir: &Path) -> Result<Vec<Entry>, Error> {
 /// `Size` and the digests before `Description`, where Debian's indices have them.
 fn paragraph(scanned: &Scanned, filename: &str) -> Paragraph {
     let d = &scanned.digests;
-    let added = [
+    // The digests asked for (--hashes), in the order Debian's indices have them.
+    let added: Vec<(&str, String)> = [
         ("Filename", filename.to_string()),
         ("Size", d.size.to_string()),
         ("MD5sum", d.md5.clone()),
         ("SHA1", d.sha1.clone()),
         ("SHA256", d.sha256.clone()),
         ("SHA512", d.sha512.clone()),
-    ];
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.is_empty())
+    .collect();
     let mut para = scanned.control.clone();
-    for (name, _) in &added {
+    for (name, _) in [
+        ("Filename", ()),
+        ("Size", ()),
+        ("MD5sum", ()),
+        ("SHA1", ()),
+        ("SHA256", ()),
+        ("SHA512", ()),
+    ] {
         para.remove(name);
     }
     let at = para
@@ -320,10 +331,16 @@ fn merge(
             // A file in the pool that no index lists (left by an interrupted run, or put there
             // by hand) is reused only when it is the same file.
             let target = repo.join(&filename);
-            if target.exists() {
+            // The package given may be the pool file itself (a pool laid out beforehand and
+            // indexed in place): nothing to compare or copy.
+            let same_file = match (fs::canonicalize(&target), fs::canonicalize(&s.path)) {
+                (Ok(a), Ok(b)) => a == b,
+                _ => false,
+            };
+            if target.exists() && !same_file {
                 let mut buf = vec![0u8; crate::parallel::BUF_SIZE];
                 let on_disk = fs::File::open(&target)
-                    .and_then(|mut f| Digests::of_reader(&mut f, &mut buf))
+                    .and_then(|mut f| Digests::of_reader(&mut f, &mut buf, &[Hash::Sha256]))
                     .map_err(read_err(&target))?;
                 if on_disk.sha256 != s.digests.sha256 {
                     conflicts.push(format!(
@@ -484,18 +501,20 @@ pub fn update(
             .then_with(|| compare_versions(&a.key.version, &b.key.version))
             .then_with(|| a.key.arch.cmp(&b.key.arch))
     });
-    for arch in &arches {
+    let arch_list: Vec<&String> = arches.iter().collect();
+    let written = parallel_map(&arch_list, |arch, _| {
         let text: String = entries
             .iter()
-            .filter(|e| &e.key.arch == arch || e.key.arch == "all")
+            .filter(|e| &e.key.arch == *arch || e.key.arch == "all")
             .map(|e| e.para.to_text())
             .collect::<Vec<_>>()
             .join("\n");
         write_indices(
             &component_dir.join(format!("binary-{arch}")),
             text.as_bytes(),
-        )?;
-    }
+        )
+    });
+    written.into_iter().collect::<Result<(), Error>>()?;
 
     let now = release_time()?;
     let valid_until = args.valid_for.map(|d| release_date(now + d));
@@ -552,6 +571,23 @@ fn metadata_changed(args: &Args, old: Option<&Paragraph>) -> bool {
         || differs("Description", args.description.as_ref())
         || differs("Codename", args.codename.as_ref())
         || (args.valid_for.is_some() != old.get("Valid-Until").is_some())
+        || expires_soon(args, old)
+}
+
+/// Whether the published Release's `Valid-Until` is less than half of `--valid-for` away (or
+/// unreadable): a run then re-signs even with no new package, so a repository published by a
+/// regular job never expires on its users.
+fn expires_soon(args: &Args, old: &Paragraph) -> bool {
+    let (Some(period), Some(until)) = (args.valid_for, old.get("Valid-Until")) else {
+        return false;
+    };
+    let Ok(until) = httpdate::parse_http_date(&until.replace(" UTC", " GMT")) else {
+        return true;
+    };
+    let now = release_time().unwrap_or_else(|_| SystemTime::now());
+    until
+        .duration_since(now)
+        .map_or(true, |left| left < period / 2)
 }
 
 /// Copies the packages added in this run into the pool, in parallel; each file appears under
@@ -569,10 +605,7 @@ fn copy_to_pool(repo: &Path, entries: &[Entry]) -> Result<(), Error> {
     let results = parallel_map(&jobs, |(from, to), _buf| -> Result<(), Error> {
         let dir = to.parent().unwrap_or(repo);
         fs::create_dir_all(dir).map_err(write_err(dir))?;
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".relkit-tmp")
-            .tempfile_in(dir)
-            .map_err(write_err(to))?;
+        let mut tmp = crate::fsutil::temp_file_for(to, dir).map_err(write_err(to))?;
         let mut source = fs::File::open(from).map_err(read_err(from))?;
         std::io::copy(&mut source, tmp.as_file_mut()).map_err(write_err(to))?;
         tmp.persist(to).map_err(|e| write_err(to)(e.error))?;
@@ -584,12 +617,24 @@ fn copy_to_pool(repo: &Path, entries: &[Entry]) -> Result<(), Error> {
 /// Writes `Packages`, `Packages.gz` and `Packages.xz` into `dir` with their by-hash copies.
 fn write_indices(dir: &Path, text: &[u8]) -> Result<(), Error> {
     fs::create_dir_all(dir).map_err(write_err(dir))?;
-    let mut gz = flate2::GzBuilder::new().write(Vec::new(), flate2::Compression::best());
-    gz.write_all(text).map_err(write_err(dir))?;
-    let gz = gz.finish().map_err(write_err(dir))?;
-    let mut xz = liblzma::write::XzEncoder::new(Vec::new(), 6);
-    xz.write_all(text).map_err(write_err(dir))?;
-    let xz = xz.finish().map_err(write_err(dir))?;
+    // xz at its default level is most of an update's time: it runs beside gzip.
+    let (gz, xz) = std::thread::scope(|scope| {
+        let xz = scope.spawn(|| {
+            let mut xz = liblzma::write::XzEncoder::new(Vec::new(), 6);
+            xz.write_all(text)?;
+            xz.finish()
+        });
+        let gz = (|| {
+            let mut gz = flate2::GzBuilder::new().write(Vec::new(), flate2::Compression::best());
+            gz.write_all(text)?;
+            gz.finish()
+        })();
+        let xz = xz
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("the xz compressor failed")));
+        (gz, xz)
+    });
+    let (gz, xz) = (gz.map_err(write_err(dir))?, xz.map_err(write_err(dir))?);
     for (name, bytes) in INDEX_NAMES.iter().zip([text, &gz[..], &xz[..]]) {
         let digests = Digests::of_bytes(bytes);
         for (hash, get, by_hash) in HASHES {

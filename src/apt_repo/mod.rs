@@ -99,6 +99,18 @@ pub struct Args {
     #[arg(long, value_delimiter = ',', value_name = "ARCH,...")]
     pub architectures: Vec<String>,
 
+    /// The digests each package's `Packages` entry lists (comma-separated: md5, sha1, sha256,
+    /// sha512). The default is what Debian's own archive writes; APT checks SHA256, which is
+    /// always included. The Release file lists every index under all four.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "md5,sha256",
+        value_name = "HASH,..."
+    )]
+    pub hashes: Vec<package::Hash>,
+
     /// `Origin:` of the Release file.
     #[arg(long, value_name = "TEXT")]
     pub origin: Option<String>,
@@ -262,7 +274,11 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
             args.suite
         )));
     }
-    let scanned = package::scan(&debs)?;
+    let mut hashes = args.hashes.clone();
+    if !hashes.contains(&package::Hash::Sha256) {
+        hashes.push(package::Hash::Sha256);
+    }
+    let scanned = package::scan(&debs, &hashes)?;
     let outcome = index::update(&args, scanned, key.as_ref())?;
     report(&args, ctx, &outcome, key.as_ref(), fetched.as_ref())?;
     Ok(Exit::Ok)

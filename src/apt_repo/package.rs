@@ -47,11 +47,30 @@ pub struct Digests {
     pub sha512: String,
 }
 
+/// A digest a `Packages` entry can carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Hash {
+    /// `MD5sum`: kept by Debian's archive for old tools; APT does not rely on it.
+    Md5,
+    /// `SHA1`: weak; Debian's archive dropped it.
+    Sha1,
+    /// `SHA256`: what APT checks; always written.
+    Sha256,
+    /// `SHA512`.
+    Sha512,
+}
+
+/// All four digests, as `Release` lists them.
+pub const ALL_HASHES: [Hash; 4] = [Hash::Md5, Hash::Sha1, Hash::Sha256, Hash::Sha512];
+
 impl Digests {
-    /// The digests of everything `reader` yields.
-    pub fn of_reader(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<Digests> {
-        let (mut md5, mut sha1, mut sha256, mut sha512) =
-            (Md5::new(), Sha1::new(), Sha256::new(), Sha512::new());
+    /// The digests in `which` (the others are left empty) of everything `reader` yields.
+    pub fn of_reader(reader: &mut dyn Read, buf: &mut [u8], which: &[Hash]) -> io::Result<Digests> {
+        let on = |h: Hash| which.contains(&h);
+        let mut md5 = on(Hash::Md5).then(Md5::new);
+        let mut sha1 = on(Hash::Sha1).then(Sha1::new);
+        let mut sha256 = on(Hash::Sha256).then(Sha256::new);
+        let mut sha512 = on(Hash::Sha512).then(Sha512::new);
         let mut size = 0u64;
         loop {
             let n = match reader.read(buf) {
@@ -61,26 +80,34 @@ impl Digests {
                 Err(e) => return Err(e),
             };
             let chunk = &buf[..n];
-            md5.update(chunk);
-            sha1.update(chunk);
-            sha256.update(chunk);
-            sha512.update(chunk);
+            if let Some(h) = md5.as_mut() {
+                h.update(chunk);
+            }
+            if let Some(h) = sha1.as_mut() {
+                h.update(chunk);
+            }
+            if let Some(h) = sha256.as_mut() {
+                h.update(chunk);
+            }
+            if let Some(h) = sha512.as_mut() {
+                h.update(chunk);
+            }
             size += n as u64;
         }
         Ok(Digests {
             size,
-            md5: hex(&md5.finalize()),
-            sha1: hex(&sha1.finalize()),
-            sha256: hex(&sha256.finalize()),
-            sha512: hex(&sha512.finalize()),
+            md5: md5.map(|h| hex(&h.finalize())).unwrap_or_default(),
+            sha1: sha1.map(|h| hex(&h.finalize())).unwrap_or_default(),
+            sha256: sha256.map(|h| hex(&h.finalize())).unwrap_or_default(),
+            sha512: sha512.map(|h| hex(&h.finalize())).unwrap_or_default(),
         })
     }
 
-    /// The digests of a byte slice.
+    /// All four digests of a byte slice.
     pub fn of_bytes(mut bytes: &[u8]) -> Digests {
         let mut buf = vec![0u8; 64 * 1024];
         // Reading from a slice cannot fail.
-        Digests::of_reader(&mut bytes, &mut buf).unwrap_or_else(|_| Digests {
+        Digests::of_reader(&mut bytes, &mut buf, &ALL_HASHES).unwrap_or_else(|_| Digests {
             size: 0,
             md5: String::new(),
             sha1: String::new(),
@@ -157,9 +184,10 @@ pub fn file_name(key: &Key) -> String {
     format!("{}_{}_{}.deb", key.name, version, key.arch)
 }
 
-/// Reads every package, in parallel; all problems are reported together.
-pub fn scan(paths: &[PathBuf]) -> Result<Vec<Scanned>, Error> {
-    let results = parallel_map(paths, |path, buf| scan_one(path, buf));
+/// Reads every package with the digests in `which`, in parallel; all problems are reported
+/// together.
+pub fn scan(paths: &[PathBuf], which: &[Hash]) -> Result<Vec<Scanned>, Error> {
+    let results = parallel_map(paths, |path, buf| scan_one(path, buf, which));
     let mut scanned = Vec::new();
     let mut problems = Vec::new();
     for result in results {
@@ -175,7 +203,7 @@ pub fn scan(paths: &[PathBuf]) -> Result<Vec<Scanned>, Error> {
     }
 }
 
-fn scan_one(path: &Path, buf: &mut [u8]) -> Result<Scanned, String> {
+fn scan_one(path: &Path, buf: &mut [u8], which: &[Hash]) -> Result<Scanned, String> {
     let shown = path.display();
     let open = || File::open(path).map_err(|e| format!("{shown}: cannot read: {e}"));
     let text =
@@ -215,8 +243,8 @@ fn scan_one(path: &Path, buf: &mut [u8]) -> Result<Scanned, String> {
             key.arch
         ));
     }
-    let digests =
-        Digests::of_reader(&mut open()?, buf).map_err(|e| format!("{shown}: cannot read: {e}"))?;
+    let digests = Digests::of_reader(&mut open()?, buf, which)
+        .map_err(|e| format!("{shown}: cannot read: {e}"))?;
     Ok(Scanned {
         path: path.to_path_buf(),
         key,
