@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Benchmark of `apt-repo` against Debian's own indexers, `apt-ftparchive` and
 # `dpkg-scanpackages`, side by side in one hyperfine run per case (issue 15):
-#   (a) index 1,000 .deb files from scratch          apt-repo | apt-ftparchive | dpkg-scanpackages
-#   (b) add 10 packages to an indexed 1,000          apt-repo | apt-ftparchive --db (its cache) | dpkg-scanpackages
-#   (c) add 10 packages to an indexed 100            apt-repo (compare with (b): the same work)
+#   (a) index 1,000 .deb files from scratch
+#         apt-repo                  | apt-ftparchive told to write the same digests (MD5sum, SHA256)
+#                                   | dpkg-scanpackages (MD5sum, SHA1, SHA256)
+#         apt-repo --hashes (all 4) | apt-ftparchive as it comes (MD5sum, SHA1, SHA256, SHA512)
+#   (b) add 10 packages to an indexed 1,000
+#         apt-repo | apt-ftparchive --db (its cache, same digests) | dpkg-scanpackages
+#   (c) add 10 packages to an indexed 100            apt-repo (compare with (b))
 #   (d) add 100 packages to an indexed 1,000         apt-repo (ten times (b)'s new packages)
 # The packages are made once by dpkg-deb (sizes log-uniform from 10 KiB to 5 MiB, random
-# content, seeded) and laid out in a pool, which every tool indexes in place. apt-repo's runs do
-# everything a publish does: Packages, Packages.gz and Packages.xz for amd64, by-hash copies, the
-# Release with four hash sections, signed as InRelease and Release.gpg. apt-ftparchive's runs
-# write Packages and the Release (no compression, no signature); dpkg-scanpackages writes Packages.
+# content, seeded) and laid out in a pool, which every tool indexes in place. Every command
+# publishes the same files: Packages, Packages.gz (-9) and Packages.xz (-6), the Release (four
+# hash sections) and its signatures, InRelease and Release.gpg (apt-repo in-process; the peers
+# with gzip, xz, apt-ftparchive release and gpg); apt-repo also writes its by-hash copies.
 # Files come from the page cache (warm-up runs), so this measures reading and hashing.
 # Goal: (a) at least 3x faster than apt-ftparchive; (b) ≈ (c), and (d) ≈ 10 x (b) minus the
 # fixed part: time follows the packages added, not the repository's size.
@@ -112,11 +116,28 @@ cp -a big big-indexed
 cp -a small small-indexed
 # apt-ftparchive's cache database, filled by one run over the 1,000, as a re-run would find it.
 rm -f ftp.db
-(cd big && apt-ftparchive --db ../ftp.db packages pool >/dev/null)
+(cd big && apt-ftparchive -o APT::FTPArchive::SHA1=false -o APT::FTPArchive::SHA512=false --db ../ftp.db packages pool >/dev/null)
 # Cross-check: the same packages and SHA256 digests as apt-ftparchive lists.
 (cd big && apt-ftparchive packages pool) | grep '^SHA256:' | sort >theirs.txt
 grep '^SHA256:' big/dists/stable/main/binary-amd64/Packages | sort >ours.txt
 cmp -s theirs.txt ours.txt || bail "apt-repo and apt-ftparchive disagree on the pool's digests"
+
+# How a peer publishes what apt-repo publishes, after writing Packages: compress, Release, sign.
+cat >publish.sh <<'EOF'
+set -euo pipefail
+cd "$1"
+d=dists/stable/main/binary-amd64
+gzip -9kf "$d/Packages"
+xz -6kf "$d/Packages"
+apt-ftparchive -o APT::FTPArchive::Release::Suite=stable -o APT::FTPArchive::Release::Architectures=amd64 \
+    -o APT::FTPArchive::Release::Components=main release dists/stable >dists/stable/Release.new
+mv dists/stable/Release.new dists/stable/Release
+gpg --batch --yes --clearsign -o dists/stable/InRelease dists/stable/Release
+gpg --batch --yes -abs -o dists/stable/Release.gpg dists/stable/Release
+EOF
+peer_dir() { echo "rm -rf $1 && mkdir -p $1/dists/stable/main/binary-amd64 && ln -s ../big/pool $1/pool"; }
+ftp_two='-o APT::FTPArchive::SHA1=false -o APT::FTPArchive::SHA512=false'
+packages_of() { echo "$1/dists/stable/main/binary-amd64/Packages"; }
 
 # Restores a repository to its indexed state before each timed run (hyperfine --prepare).
 restore() { echo "rm -rf $1 && cp -al $1-indexed $1"; }
@@ -136,15 +157,17 @@ bench() { # name description commands (as hyperfine -n NAME CMD pairs)
     hyperfine --style basic --warmup 1 --runs "$runs" --export-json "$results/$name.json" "$@"
 }
 bench a "index $count packages from scratch" \
-    --prepare "rm -rf big/dists big/InRelease" \
+    --prepare "rm -rf big/dists big/InRelease; $(peer_dir peer)" \
     -n apt-repo "$bin --repo big big/pool" \
-    -n apt-ftparchive "cd big && apt-ftparchive packages pool >Packages && apt-ftparchive release . >Release" \
-    -n dpkg-scanpackages "cd big && dpkg-scanpackages pool >Packages 2>/dev/null"
+    -n "apt-ftparchive (MD5sum, SHA256)" "cd peer && apt-ftparchive $ftp_two packages pool >$(packages_of .) && bash ../publish.sh ." \
+    -n dpkg-scanpackages "cd peer && dpkg-scanpackages pool >$(packages_of .) 2>/dev/null && bash ../publish.sh ." \
+    -n "apt-repo --hashes md5,sha1,sha256,sha512" "$bin --repo big --hashes md5,sha1,sha256,sha512 big/pool" \
+    -n "apt-ftparchive (four digests)" "cd peer && apt-ftparchive packages pool >$(packages_of .) && bash ../publish.sh ."
 bench b "add 10 packages to $count" \
-    --prepare "$(restore big)" \
+    --prepare "$(restore big); $(peer_dir peer)" \
     -n apt-repo "$bin --repo big added10" \
-    -n "apt-ftparchive --db" "cd big && ln -f ../added10/*.deb pool/main/p/ && apt-ftparchive --db ../ftp.db packages pool >Packages && apt-ftparchive release . >Release" \
-    -n dpkg-scanpackages "cd big && ln -f ../added10/*.deb pool/main/p/ && dpkg-scanpackages pool >Packages 2>/dev/null"
+    -n "apt-ftparchive --db (MD5sum, SHA256)" "cd peer && ln -f ../added10/*.deb pool/main/p/ && apt-ftparchive $ftp_two --db ../ftp.db packages pool >$(packages_of .) && bash ../publish.sh ." \
+    -n dpkg-scanpackages "cd peer && ln -f ../added10/*.deb pool/main/p/ && dpkg-scanpackages pool >$(packages_of .) 2>/dev/null && bash ../publish.sh ."
 bench c "add 10 packages to 100" \
     --prepare "$(restore small)" \
     -n apt-repo "$bin --repo small added10"
@@ -163,16 +186,21 @@ labels = {
     "c": "(c) add 10 to 100",
     "d": f"(d) add 100 to {count}",
 }
-print("| case | apt-repo | peer | peer time | ratio |")
-print("| --- | ---: | --- | ---: | ---: |")
+print("| case | relkit | time | peer | peer time | ratio |")
+print("| --- | --- | ---: | --- | ---: | ---: |")
+four = "apt-repo --hashes md5,sha1,sha256,sha512"
 for case, label in labels.items():
     with open(f"{results}/{case}.json") as f:
-        runs = [(r["command"], r) for r in json.load(f)["results"]]
+        runs = dict((r["command"], r) for r in json.load(f)["results"])
     fmt = lambda r: f'{r["mean"] * 1000:.0f} ± {r["stddev"] * 1000:.0f} ms'
-    ours = dict(runs)["apt-repo"]
-    peers = [(n, r) for n, r in runs if n != "apt-repo"]
-    if not peers:
-        print(f'| {label} | {fmt(ours)} | | | |')
-    for name, r in peers:
-        print(f'| {label} | {fmt(ours)} | {name} | {fmt(r)} | {r["mean"] / ours["mean"]:.2f}x |')
+    for name, r in runs.items():
+        if name.startswith("apt-repo"):
+            continue
+        # Each peer against the apt-repo run writing the same digests.
+        ours_name = four if "four" in name else "apt-repo"
+        ours = runs[ours_name]
+        print(f'| {label} | `{ours_name}` | {fmt(ours)} | {name} | {fmt(r)} | {r["mean"] / ours["mean"]:.2f}x |')
+    if len(runs) == 1:
+        ours = runs["apt-repo"]
+        print(f'| {label} | `apt-repo` | {fmt(ours)} | | | |')
 EOF

@@ -13,6 +13,18 @@ use crate::exit::FileError;
 /// straight through: renaming over it would replace the device node itself, and as root
 /// `-o /dev/null` once turned the machine's /dev/null into a plain file.
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
+    replace_file(path, bytes, true)
+}
+
+/// [`atomic_write`] without waiting for the data to reach the disk: still all or nothing for
+/// readers, but a crash of the machine may leave the old file. For the many small files of a
+/// generated tree (an APT repository's indices and their by-hash copies), where one `fsync`
+/// each was most of an update's time, and a crashed run is simply run again.
+pub fn atomic_write_unsynced(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
+    replace_file(path, bytes, false)
+}
+
+fn replace_file(path: &Path, bytes: &[u8], sync: bool) -> Result<(), FileError> {
     let err = |source| FileError::Write {
         path: path.display().to_string(),
         source,
@@ -36,7 +48,9 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
         err(std::io::Error::new(e.kind(), text))
     })?;
     tmp.write_all(bytes).map_err(err)?;
-    tmp.as_file().sync_all().map_err(err)?;
+    if sync {
+        tmp.as_file().sync_all().map_err(err)?;
+    }
     tmp.persist(path).map_err(|e| err(e.error))?;
     Ok(())
 }

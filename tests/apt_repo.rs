@@ -82,6 +82,18 @@ fn tempdir() -> tempfile::TempDir {
 
 /// Builds `name_version_arch.deb` in `dir` with `dpkg-deb`; `payload` changes the content.
 fn deb(dir: &Path, name: &str, version: &str, arch: &str, payload: &str) -> PathBuf {
+    deb_compressed(dir, name, version, arch, payload, "xz")
+}
+
+/// [`deb`] with the members compressed by `compression` (`dpkg-deb -Z`: gzip, xz, zstd, none).
+fn deb_compressed(
+    dir: &Path,
+    name: &str,
+    version: &str,
+    arch: &str,
+    payload: &str,
+    compression: &str,
+) -> PathBuf {
     let root = tempdir();
     let control = root.path().join("DEBIAN");
     // hello needs hello-data, so installing it resolves a relationship within the repository.
@@ -106,7 +118,8 @@ fn deb(dir: &Path, name: &str, version: &str, arch: &str, payload: &str) -> Path
     let file_version = version.split_once(':').map_or(version, |(_, v)| v);
     let out = dir.join(format!("{name}_{file_version}_{arch}.deb"));
     let status = Command::new("dpkg-deb")
-        .args(["--build", "--root-owner-group", "-Zxz"])
+        .args(["--build", "--root-owner-group"])
+        .arg(format!("-Z{compression}"))
         .arg(root.path())
         .arg(&out)
         .stdout(Stdio::null())
@@ -1329,6 +1342,34 @@ fn bad_input_is_exit_2_with_the_file_and_the_fix() {
         out.stderr
     );
     assert!(out.stderr.contains("--from"), "{}", out.stderr);
+}
+
+#[test]
+fn packages_of_every_compression_dpkg_deb_writes_are_read() {
+    let work = tempdir();
+    let w = work.path();
+    let mut args = vec![
+        "--repo".to_string(),
+        "site".into(),
+        "--no-sign".into(),
+        "--json".into(),
+    ];
+    for (i, z) in ["gzip", "xz", "zstd", "none"].iter().enumerate() {
+        let path = deb_compressed(w, &format!("hello-{z}"), &format!("1.{i}"), "amd64", z, z);
+        args.push(path.display().to_string());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = ok(apt_repo(w, None, &args, &[]));
+    assert_eq!(out.json()["packages"], 4);
+    let text = fs::read_to_string(w.join("site/dists/stable/main/binary-amd64/Packages")).unwrap();
+    let names: Vec<String> = paragraphs(&text)
+        .iter()
+        .map(|p| p["Package"].clone())
+        .collect();
+    assert_eq!(
+        names,
+        ["hello-gzip", "hello-none", "hello-xz", "hello-zstd"]
+    );
 }
 
 #[test]

@@ -13,7 +13,7 @@ use super::package::Digests;
 use super::{Args, Error};
 use crate::deb::parse_paragraphs;
 use crate::exit::FileError;
-use crate::fsutil::atomic_write;
+use crate::fsutil::atomic_write_unsynced;
 use crate::gha::Gha;
 use crate::http::{Client, Policy, Request};
 use crate::openpgp::SigningKey;
@@ -110,7 +110,7 @@ pub fn fetch(
                 source,
             })?;
         }
-        atomic_write(rel, bytes)?;
+        atomic_write_unsynced(rel, bytes)?;
         fetched.files += 1;
         fetched.bytes += bytes.len() as u64;
         Ok(())
@@ -275,7 +275,7 @@ pub fn fetch(
                 source,
             })?;
         }
-        atomic_write(&target, &bytes)?;
+        atomic_write_unsynced(&target, &bytes)?;
         Ok(d.size)
     });
     for r in results {
