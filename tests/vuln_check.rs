@@ -352,6 +352,49 @@ fn fail_on_sets_the_threshold_and_unknown_fails_every_level() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
 }
 
+#[test]
+fn cvss_v4_vectors_are_scored_from_the_vector() {
+    // The minimist advisory with its vectors replaced by one CVSS v4.0 vector and no label:
+    // availability only, network, no privileges: 8.7 (high) in FIRST's calculator, so the
+    // critical gate passes and the high one fails.
+    let mut records = records();
+    for r in records.iter_mut() {
+        if r["id"] == "GHSA-xvch-5gv4-984h" {
+            r["severity"] = json!([{
+                "type": "CVSS_V4",
+                "score": "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:H/SC:N/SI:N/SA:N"
+            }]);
+            if let Some(d) = r["database_specific"].as_object_mut() {
+                d.remove("severity");
+            }
+        }
+    }
+    let db = tempfile::tempdir().unwrap();
+    build_db(db.path(), &records);
+    let dbp = db.path().to_str().unwrap();
+    let dir = fixtures().join("vulnerable");
+    let o = vuln_check(&dir, &["--db", dbp, "--json", "package-lock.json"], &[]);
+    let report = json_out(&o);
+    let minimist = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "GHSA-xvch-5gv4-984h")
+        .unwrap_or_else(|| panic!("no minimist finding: {report}"));
+    assert_eq!(minimist["severity"], "high", "{minimist}");
+    assert_eq!(minimist["score"], 8.7, "{minimist}");
+    let gate = |level: &str| {
+        code(&vuln_check(
+            &dir,
+            &["--db", dbp, "--fail-on", level, "package-lock.json"],
+            &[],
+        ))
+    };
+    // lodash's own findings in the same lockfile are high too; the critical gate sees none.
+    assert_eq!(gate("critical"), 0);
+    assert_eq!(gate("high"), 1);
+}
+
 /// A CycloneDX SBOM written by relkit's own `sbom` from the vulnerable lockfiles.
 fn make_sbom(out: &Path, spec: &str) {
     let o = Command::new(env!("CARGO_BIN_EXE_sbom"))

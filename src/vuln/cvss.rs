@@ -1,8 +1,10 @@
 //! CVSS base scores computed from the vector string, and the qualitative severity scale.
 //! v3.0 and v3.1 follow the FIRST specification's formulas
 //! (<https://www.first.org/cvss/v3.1/specification-document> §7.1 and Appendix A for Roundup).
-//! CVSS v4.0 vectors are validated and recognised but not scored: v4.0's score comes from the
-//! MacroVector lookup table of its specification, which relkit does not ship yet (issue 16).
+//! CVSS v4.0 scores come from the MacroVector lookup table and the severity-distance refinement
+//! of its specification (<https://www.first.org/cvss/v4.0/specification-document> §8), which
+//! RustSec's `cvss` crate implements; relkit checks the vector's base metrics first, for the same
+//! messages as v3's (issue 16).
 
 use std::collections::BTreeMap;
 
@@ -71,7 +73,7 @@ impl Severity {
 pub struct Score {
     /// The base score, 0.0–10.0.
     pub base: f64,
-    /// `3.0` or `3.1`.
+    /// `3.0`, `3.1` or `4.0`.
     pub version: &'static str,
 }
 
@@ -205,17 +207,49 @@ pub fn score_v3(vector: &str) -> Result<Score, String> {
     Ok(Score { base, version })
 }
 
-/// Checks a CVSS v4.0 vector's base metrics (it is recognised, not scored).
-pub fn validate_v4(vector: &str) -> Result<(), String> {
+/// The CVSS-B (base) score of a CVSS v4.0 vector.
+pub fn score_v4(vector: &str) -> Result<Score, String> {
     if !vector.starts_with("CVSS:4.0/") {
         return Err(format!("'{vector}' does not start with CVSS:4.0/"));
     }
-    metrics(vector, &V4_BASE).map(|_| ())
+    let map = metrics(vector, &V4_BASE)?;
+    // The base score (CVSS-B) of the base metrics alone: threat and environmental metrics a
+    // record may add would make it CVSS-BT/-BE, which is not what the severity scale rates.
+    let base: String = std::iter::once("CVSS:4.0".to_string())
+        .chain(V4_BASE.iter().map(|(name, _)| format!("{name}:{}", map[name])))
+        .collect::<Vec<_>>()
+        .join("/");
+    let parsed: ::cvss::v4::Vector = base
+        .parse()
+        .map_err(|e| format!("'{vector}' is not a CVSS v4.0 vector: {e}"))?;
+    Ok(Score {
+        base: parsed.score().value(),
+        version: "4.0",
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn v40_scores_match_the_first_calculator() {
+        // Scores as published with each vector (FIRST's CVSS v4.0 calculator, GitHub advisories).
+        for (vector, want) in [
+            ("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", 9.3),
+            ("CVSS:4.0/AV:N/AC:L/AT:N/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", 8.7),
+            ("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:H/SC:N/SI:N/SA:N", 8.7),
+            ("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:P/VC:N/VI:N/VA:N/SC:L/SI:L/SA:N", 5.3),
+            ("CVSS:4.0/AV:L/AC:L/AT:N/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", 8.5),
+            ("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:N/SI:N/SA:N", 0.0),
+            // Threat metrics are left out of the base score.
+            ("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:U", 9.3),
+        ] {
+            let got = score_v4(vector).unwrap();
+            assert_eq!((got.base, got.version), (want, "4.0"), "{vector}");
+        }
+        assert!(score_v4("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:X/SC:N/SI:N/SA:N").is_err());
+    }
 
     #[test]
     fn v31_scores_match_the_first_calculator() {
@@ -250,9 +284,9 @@ mod tests {
         );
         assert!(score_v3("AV:N/AC:L/Au:N/C:P/I:P/A:P").is_err());
         assert!(
-            validate_v4("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N").is_ok()
+            score_v4("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N").is_ok()
         );
-        assert!(validate_v4("CVSS:4.0/AV:N").is_err());
+        assert!(score_v4("CVSS:4.0/AV:N").is_err());
     }
 
     #[test]

@@ -271,7 +271,7 @@ impl Record {
         std::iter::once(self.id.as_str()).chain(self.aliases.iter().map(String::as_str))
     }
 
-    /// The record's severity for `key`: the highest CVSS v3 base score among its vectors (record
+    /// The record's severity for `key`: the highest CVSS v3 or v4 base score among its vectors (record
     /// level and the package's own); failing that the database's label; else unknown. Vectors
     /// that cannot be read are reported in `problems`.
     pub fn severity(&self, key: &PackageKey, problems: &mut Vec<String>) -> Rating {
@@ -282,22 +282,19 @@ impl Record {
                 .flat_map(|a| a.severity.iter()),
         );
         let mut best: Option<(f64, String)> = None;
-        let mut v4_only = false;
         for e in entries {
-            match e.kind.as_str() {
-                "CVSS_V3" => match cvss::score_v3(&e.score) {
-                    Ok(s) => {
-                        if best.as_ref().is_none_or_lower(s.base) {
-                            best = Some((s.base, e.score.clone()));
-                        }
+            let score = match e.kind.as_str() {
+                "CVSS_V3" => cvss::score_v3(&e.score),
+                "CVSS_V4" => cvss::score_v4(&e.score),
+                _ => continue,
+            };
+            match score {
+                Ok(s) => {
+                    if best.as_ref().is_none_or_lower(s.base) {
+                        best = Some((s.base, e.score.clone()));
                     }
-                    Err(err) => problems.push(format!("{}: CVSS vector: {err}", self.id)),
-                },
-                "CVSS_V4" => match cvss::validate_v4(&e.score) {
-                    Ok(()) => v4_only = true,
-                    Err(err) => problems.push(format!("{}: CVSS vector: {err}", self.id)),
-                },
-                _ => {}
+                }
+                Err(err) => problems.push(format!("{}: CVSS vector: {err}", self.id)),
             }
         }
         if let Some((score, vector)) = best {
@@ -311,12 +308,6 @@ impl Record {
             .and_then(Severity::from_label);
         if let Some(level) = label {
             return (level, None, None);
-        }
-        if v4_only {
-            problems.push(format!(
-                "{}: only a CVSS v4.0 vector, which vuln-check does not score yet; its severity is unknown",
-                self.id
-            ));
         }
         (Severity::Unknown, None, None)
     }
