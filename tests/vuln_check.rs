@@ -1193,6 +1193,22 @@ impl OsvServer {
                             "",
                             &json!({"results": results}).to_string(),
                         );
+                    } else if method == "POST" && path == "/v1/query" {
+                        // One query, full records: what pip-audit asks.
+                        let query: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                        let eco = query["package"]["ecosystem"].as_str().unwrap_or("");
+                        let name = query["package"]["name"].as_str().unwrap_or("");
+                        let version = query["version"].as_str().unwrap_or("");
+                        let hits: Vec<&Value> = records
+                            .iter()
+                            .filter(|r| server_affects(r, eco, name, version))
+                            .collect();
+                        let answer = if hits.is_empty() {
+                            json!({})
+                        } else {
+                            json!({"vulns": hits})
+                        };
+                        respond(&mut stream, 200, "", &answer.to_string());
                     } else if method == "GET" && path.starts_with("/v1/vulns/") {
                         g.fetch_add(1, Ordering::SeqCst);
                         let id = &path["/v1/vulns/".len()..];
@@ -1253,6 +1269,104 @@ fn online_findings_match_offline_with_paging_and_cache() {
     assert_eq!(summary(&json_out(&o), "findings"), expected_vulnerable());
     assert_eq!(server.gets.load(Ordering::SeqCst), 10);
     assert_eq!(server.batches.load(Ordering::SeqCst), 6);
+}
+
+#[test]
+fn pypi_findings_agree_with_pip_audit_on_the_same_records() {
+    // pip-audit (from PyPI, installed by .ci/install-deps) asks the stand-in OSV API the same
+    // records are served from; every (package, advisory) it reports, vuln-check reports too
+    // (under the advisory's id or as one of the aliases it merged), and nothing more.
+    let server = OsvServer::start(records(), 1000, Mode::Normal);
+    let dir = fixtures().join("vulnerable");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("pip-audit.json");
+    let status = Command::new("pip-audit")
+        .current_dir(&dir)
+        .args([
+            "-r",
+            "requirements.txt",
+            "--no-deps",
+            "--disable-pip",
+            "-s",
+            "osv",
+        ])
+        .arg("--osv-url")
+        .arg(format!("{}/v1/query", server.url))
+        .arg("--cache-dir")
+        .arg(tmp.path().join("cache"))
+        .args(["-f", "json", "-o"])
+        .arg(&out)
+        .output()
+        .expect("pip-audit is installed by .ci/install-deps (.ci/deps/vuln-check.pip)");
+    // pip-audit exits 1 when it finds vulnerabilities.
+    assert_eq!(
+        status.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let audit: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let mut theirs: Vec<(String, String)> = audit["dependencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|d| {
+            d["vulns"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .map(move |v| {
+                    (
+                        d["name"].as_str().unwrap().to_lowercase(),
+                        v["id"].as_str().unwrap().to_string(),
+                    )
+                })
+        })
+        .collect();
+    theirs.sort();
+    let o = vuln_check(
+        &dir,
+        &[
+            "--api-url",
+            server.url.as_str(),
+            "--json",
+            "requirements.txt",
+        ],
+        &[("VULN_CHECK_NO_CACHE", "1")],
+    );
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let report = json_out(&o);
+    let ours: Vec<(String, Vec<String>)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let mut ids = vec![f["id"].as_str().unwrap().to_string()];
+            ids.extend(
+                f["aliases"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|a| a.as_str().unwrap().to_string()),
+            );
+            (f["package"].as_str().unwrap().to_lowercase(), ids)
+        })
+        .collect();
+    assert!(!theirs.is_empty(), "pip-audit found nothing: {audit}");
+    // Each of pip-audit's findings is one of ours, and each of ours is one of theirs.
+    for (name, id) in &theirs {
+        assert!(
+            ours.iter().any(|(n, ids)| n == name && ids.contains(id)),
+            "pip-audit reports {name} {id}, vuln-check does not: {ours:?}"
+        );
+    }
+    for (name, ids) in &ours {
+        assert!(
+            theirs.iter().any(|(n, id)| n == name && ids.contains(id)),
+            "vuln-check reports {name} {ids:?}, pip-audit does not: {theirs:?}"
+        );
+    }
 }
 
 #[test]
