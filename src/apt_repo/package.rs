@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256, Sha512};
 
 use super::Error;
 use crate::deb::{is_package_name, parse_paragraphs, read_control, version_problem, Paragraph};
+use crate::digest::algo::hex;
 use crate::parallel::parallel_map;
 
 /// What identifies a package in a repository: APT holds one file per name, version and
@@ -115,17 +116,6 @@ impl Digests {
             sha512: String::new(),
         })
     }
-}
-
-/// Lowercase hex of a digest.
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
 }
 
 /// A package read from a `.deb` given on the command line.

@@ -537,7 +537,7 @@ fn downloads(args: &Args, tag: &str, web: Option<&str>) -> Result<Vec<Download>,
         .map(|e| {
             // Release assets are flat: a manifest path `dist/x.tar.gz` is the asset `x.tar.gz`.
             let asset = e.file.rsplit('/').next().unwrap_or(&e.file).to_string();
-            let file_hex = crate::checksum::manifest::hex_unless_utf8(&e.name);
+            let file_hex = crate::digest::manifest::hex_unless_utf8(&e.name);
             // A release asset's name is UTF-8, so a name that is not has no download link
             // (`run` warns about it); the escaped text would link to a file that is not there.
             let url = web.filter(|_| file_hex.is_none()).and_then(|web| {

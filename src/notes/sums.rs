@@ -2,8 +2,8 @@
 //! read with the checksum tool's own parser so both tools accept exactly the same files.
 
 use super::Error;
-use crate::checksum::algo::Algorithm;
-use crate::checksum::manifest;
+use crate::digest::algo::Algorithm;
+use crate::digest::manifest;
 
 /// One manifest entry.
 #[derive(Debug, Clone, PartialEq, Eq)]

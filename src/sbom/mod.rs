@@ -1,15 +1,12 @@
 //! `sbom`: a CycloneDX SBOM and a third-party licence bundle from the lockfiles a repository
 //! already has (Cargo, npm, Python, Go), offline and byte-for-byte reproducible.
 
-pub mod cargo;
 pub mod cyclonedx;
-pub mod golang;
-pub mod licenses;
-pub mod model;
-pub mod npm;
-pub mod purl;
-pub mod python;
 pub mod resolve;
+
+// The readers live in the shared crate::lockfile (vuln-check reads the same lockfiles); sbom's
+// own modules keep reaching them as `super::cargo`, `super::model`, ….
+pub use crate::lockfile::{cargo, golang, licenses, model, npm, purl, python};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;

@@ -11,7 +11,7 @@ use std::task::{Context, Poll};
 use bytes::{BufMut, Bytes, BytesMut};
 use http_body::{Body, Frame, SizeHint};
 
-use crate::checksum::algo::{Algorithm, Hasher};
+use crate::digest::algo::{Algorithm, Hasher};
 
 /// Bytes read per chunk. Large enough for loopback speed, small enough that a few concurrent
 /// uploads stay far below the memory budget.

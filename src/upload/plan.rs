@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::checksum::algo::Algorithm;
-use crate::checksum::hash::hash_file;
+use crate::digest::algo::Algorithm;
+use crate::digest::hash::hash_file;
 
 /// GitHub's per-asset limit: "Each file included in a release must be under 2 GiB."
 /// <https://docs.github.com/en/repositories/releasing-projects-on-github/about-releases#storage-and-bandwidth-quotas>

@@ -37,7 +37,7 @@ pub fn read_ignore_file(path: &Path) -> Result<Vec<IgnoreEntry>, Error> {
         })
     })?;
     let file: IgnoreFile = toml::from_str(&text).map_err(|e| {
-        let m = crate::sbom::model::Malformed::toml(&text, &e);
+        let m = crate::lockfile::model::Malformed::toml(&text, &e);
         Error::Malformed {
             path: path.display().to_string(),
             line: m.line,

@@ -11,8 +11,8 @@ use super::osv::PackageKey;
 use super::purl::Purl;
 use super::Error;
 use crate::exit::FileError;
-use crate::sbom::model::{Inventory, Malformed};
-use crate::sbom::{cargo, golang, npm, python};
+use crate::lockfile::model::{Inventory, Malformed};
+use crate::lockfile::{cargo, golang, npm, python};
 
 /// One component to check.
 #[derive(Debug, Clone)]
@@ -204,7 +204,7 @@ fn add(
 /// The 1-based line of the first occurrence of `needle`.
 fn line_of_text(text: &str, needle: &str) -> Option<usize> {
     text.find(needle)
-        .map(|at| crate::sbom::model::line_of(text, at))
+        .map(|at| crate::lockfile::model::line_of(text, at))
 }
 
 /// The line of every JSON string starting with `pkg:` in an SBOM's text, first occurrence
@@ -370,13 +370,13 @@ fn locate(kind: Lockfile, text: &str, name: &str, version: Option<&str>) -> Opti
         }
         Lockfile::Pipfile => find(&|_, l| l.trim_start().starts_with(&format!("\"{full}\": {{"))),
         Lockfile::Requirements => {
-            let want = crate::sbom::purl::pep503(full);
+            let want = crate::lockfile::purl::pep503(full);
             find(&|_, l| {
                 let l = l.trim_start();
                 let end = l
                     .find(|c: char| !(c.is_ascii_alphanumeric() || "-_.".contains(c)))
                     .unwrap_or(l.len());
-                end > 0 && crate::sbom::purl::pep503(&l[..end]) == want
+                end > 0 && crate::lockfile::purl::pep503(&l[..end]) == want
             })
         }
         Lockfile::GoMod => find(&|_, l| {

@@ -152,7 +152,7 @@ pub struct Hit {
 /// The PEP 503 form of a PyPI name, which is how OSV's PyPI records and purls compare.
 pub fn normalize_name(eco: Ecosystem, name: &str) -> String {
     match eco {
-        Ecosystem::PyPI => crate::sbom::purl::pep503(name),
+        Ecosystem::PyPI => crate::lockfile::purl::pep503(name),
         _ => name.to_string(),
     }
 }
