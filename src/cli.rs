@@ -131,6 +131,20 @@ pub fn report<E: ToolError>(tool: &str, gha: &Gha, result: Result<Exit, E>) -> E
     }
 }
 
+/// The time a reproducible build is stamped with: `SOURCE_DATE_EPOCH` when set
+/// (<https://reproducible-builds.org/specs/source-date-epoch/>), else now. The error is the
+/// variable's value, which is not a number of seconds.
+pub fn build_time() -> Result<std::time::SystemTime, String> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(v) if !v.trim().is_empty() => v
+            .trim()
+            .parse::<u64>()
+            .map(|secs| std::time::UNIX_EPOCH + Duration::from_secs(secs))
+            .map_err(|_| v),
+        _ => Ok(std::time::SystemTime::now()),
+    }
+}
+
 /// Parses a duration such as `500ms`, `5s`, `2m` or `1m30s` (clap value parser).
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let trimmed = s.trim();

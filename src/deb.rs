@@ -125,6 +125,21 @@ pub fn version_problem(version: &str) -> Option<String> {
     None
 }
 
+/// Checks the first member of a `.deb`, named `name`: `debian-binary`, holding format 2.x.
+pub fn check_format_member(name: &str, member: &mut dyn Read) -> Result<(), String> {
+    let mut text = String::new();
+    let ok = name == "debian-binary"
+        && member.take(64).read_to_string(&mut text).is_ok()
+        && text.starts_with("2.");
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "first member is '{name}', not 'debian-binary' with format 2.x: not a Debian package"
+        ))
+    }
+}
+
 /// The `control` file of a package, as its bytes were written (for indices, which copy the
 /// fields verbatim), read from the `control.tar[.gz|.xz|.zst]` member of the `.deb` in `reader`.
 /// Stops reading at the control member: data.tar, usually most of the file, is never read.
@@ -138,15 +153,7 @@ pub fn read_control(reader: &mut dyn Read) -> Result<String, String> {
         let name = String::from_utf8_lossy(member.header().identifier()).into_owned();
         let name = name.trim_end_matches('/');
         if index == 1 {
-            let mut text = String::new();
-            let ok = name == "debian-binary"
-                && (&mut member).take(64).read_to_string(&mut text).is_ok()
-                && text.starts_with("2.");
-            if !ok {
-                return Err(format!(
-                    "first member is '{name}', not 'debian-binary' with format 2.x: not a Debian package"
-                ));
-            }
+            check_format_member(name, &mut member)?;
             continue;
         }
         let Some(compression) = name.strip_prefix("control.tar") else {

@@ -6,9 +6,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fs;
-use std::io::Write as _;
+use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use super::package::{file_name, pool_dir, Digests, Hash, Key, Scanned};
 use super::{Args, Error};
@@ -19,7 +19,7 @@ use crate::openpgp::SigningKey;
 use crate::parallel::parallel_map;
 
 /// The index files written for each architecture, as `Release` lists them.
-const INDEX_NAMES: [&str; 3] = ["Packages", "Packages.gz", "Packages.xz"];
+pub const INDEX_NAMES: [&str; 3] = ["Packages", "Packages.gz", "Packages.xz"];
 
 /// Reads one digest out of [`Digests`].
 type DigestOf = fn(&Digests) -> &str;
@@ -134,24 +134,12 @@ pub fn read_index(dir: &Path) -> Result<Option<(PathBuf, String)>, Error> {
             continue;
         }
         let raw = fs::read(&path).map_err(read_err(&path))?;
-        let bytes = match name {
-            "Packages.gz" => {
-                let mut out = Vec::new();
-                std::io::Read::read_to_end(
-                    &mut flate2::read::MultiGzDecoder::new(&raw[..]),
-                    &mut out,
-                )
-                .map_err(|e| bad_repo(&path, format!("not gzip data: {e}")))?;
-                out
-            }
-            "Packages.xz" => {
-                let mut out = Vec::new();
-                std::io::Read::read_to_end(&mut liblzma::read::XzDecoder::new(&raw[..]), &mut out)
-                    .map_err(|e| bad_repo(&path, format!("not xz data: {e}")))?;
-                out
-            }
-            _ => raw,
-        };
+        // `Packages`, `Packages.gz`, `Packages.xz`: the compressions crate::deb reads.
+        let compression = name.trim_start_matches("Packages").trim_start_matches('.');
+        let mut bytes = Vec::new();
+        crate::deb::decompress(compression, &raw[..])
+            .and_then(|mut r| r.read_to_end(&mut bytes))
+            .map_err(|e| bad_repo(&path, format!("cannot decompress: {e}")))?;
         let text = String::from_utf8(bytes).map_err(|_| bad_repo(&path, "not UTF-8 text"))?;
         return Ok(Some((path, text)));
     }
@@ -403,17 +391,11 @@ fn prune(entries: &mut Vec<Entry>, keep: usize) -> Vec<Entry> {
 
 /// The Release date: `SOURCE_DATE_EPOCH` when set (reproducible builds), else now.
 fn release_time() -> Result<SystemTime, Error> {
-    match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(v) if !v.trim().is_empty() => {
-            let secs: u64 = v.trim().parse().map_err(|_| {
-                Error::Usage(format!(
-                    "SOURCE_DATE_EPOCH '{v}' is not a number of seconds since 1970"
-                ))
-            })?;
-            Ok(SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
-        }
-        _ => Ok(SystemTime::now()),
-    }
+    crate::cli::build_time().map_err(|v| {
+        Error::Usage(format!(
+            "SOURCE_DATE_EPOCH '{v}' is not a number of seconds since 1970; set it to e.g. $(git log -1 --format=%ct)"
+        ))
+    })
 }
 
 /// A time as Release files write it (RFC 2822 in UTC: `Mon, 07 Dec 2026 01:23:15 UTC`).
@@ -834,6 +816,7 @@ pub fn by_hash_copies(suite_dir: &Path) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn release_dates_are_rfc2822_utc() {

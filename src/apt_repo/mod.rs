@@ -255,17 +255,26 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Exit, Error> {
         for (path, why) in &selection.skipped {
             eprintln!("apt-repo: {}: not read: {why}", path.display());
         }
-        selection
-            .files
-            .into_iter()
-            .filter(|f| {
-                f.explicit
-                    || f.path
-                        .extension()
-                        .is_some_and(|e| e.eq_ignore_ascii_case("deb"))
-            })
-            .map(|f| f.path)
-            .collect()
+        // A directory (dist/) also holds checksums, notes and the like: its `.deb` files are
+        // the packages, and what else was found is named, not passed over in silence.
+        let (debs, others): (Vec<_>, Vec<_>) = selection.files.into_iter().partition(|f| {
+            f.explicit
+                || f.path
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("deb"))
+        });
+        if !others.is_empty() {
+            let names: Vec<String> = others
+                .iter()
+                .map(|f| f.path.display().to_string())
+                .collect();
+            eprintln!(
+                "apt-repo: left out {} file(s) found in directories that are not .deb: {}",
+                names.len(),
+                names.join(", ")
+            );
+        }
+        debs.into_iter().map(|f| f.path).collect()
     };
     if debs.is_empty() && !index::exists(&args.repo, &args.suite) {
         return Err(Error::Usage(format!(

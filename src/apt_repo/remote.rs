@@ -8,7 +8,7 @@ use std::fs;
 use std::path::{Component, Path};
 use std::time::Duration;
 
-use super::index::{by_hash_copies, read_index};
+use super::index::{by_hash_copies, read_index, INDEX_NAMES};
 use super::package::Digests;
 use super::{Args, Error};
 use crate::deb::parse_paragraphs;
@@ -179,21 +179,36 @@ pub fn fetch(
         .split_whitespace()
         .map(str::to_string)
         .collect();
-    for line in para.get("SHA256").unwrap_or_default().lines() {
+    let Some(listed) = para.get("SHA256") else {
+        return Err(Error::Untrusted(format!(
+            "{dists}/Release lists no SHA256 digests, so its indices cannot be checked"
+        )));
+    };
+    for line in listed.lines().filter(|l| !l.trim().is_empty()) {
         let parts: Vec<&str> = line.split_whitespace().collect();
         let [sha256, size, path] = parts[..] else {
-            continue;
+            return Err(Error::Untrusted(format!(
+                "{dists}/Release: '{}' in SHA256 is not 'digest size path'",
+                line.trim()
+            )));
         };
-        let is_index = path
-            .split('/')
-            .collect::<Vec<_>>()
-            .as_slice()
-            .windows(2)
-            .any(|w| w[0].starts_with("binary-") && w[1].starts_with("Packages"));
+        if !safe_relative(path) {
+            return Err(Error::Untrusted(format!(
+                "{dists}/Release lists '{path}', which leaves the repository"
+            )));
+        }
+        // The binary indices apt-repo writes and reads (Contents, translations and other
+        // index forms a Release may also list are not part of what it republishes).
+        let (dir, file) = path.rsplit_once('/').unwrap_or(("", path));
+        let is_index = INDEX_NAMES.contains(&file)
+            && dir
+                .rsplit('/')
+                .next()
+                .is_some_and(|d| d.starts_with("binary-"));
         let in_component = components
             .iter()
             .any(|c| path.starts_with(&format!("{c}/")));
-        if !is_index || !in_component || !safe_relative(path) {
+        if !is_index || !in_component {
             continue;
         }
         let file_url = format!("{dists}/{path}");

@@ -22,6 +22,8 @@ pub struct Lines {
     pub sources: String,
     /// The file the sources go to.
     pub sources_file: String,
+    /// The one-line entry's file.
+    pub list_file: String,
 }
 
 impl Lines {
@@ -50,6 +52,7 @@ impl Lines {
                 args.suite, args.component
             ),
             sources_file: format!("/etc/apt/sources.list.d/{}.sources", args.name),
+            list_file: format!("/etc/apt/sources.list.d/{}.list", args.name),
             keyring,
             url,
         }
@@ -64,6 +67,7 @@ impl Lines {
             "deb_line": self.deb_line,
             "sources": self.sources,
             "sources_file": self.sources_file,
+            "list_file": self.list_file,
         })
     }
 
@@ -76,11 +80,8 @@ impl Lines {
             ));
         }
         out.push_str(&format!(
-            "  echo '{}' | sudo tee /etc/apt/sources.list.d/{}.list\n",
-            self.deb_line,
-            self.sources_file
-                .trim_start_matches("/etc/apt/sources.list.d/")
-                .trim_end_matches(".sources")
+            "  echo '{}' | sudo tee {}\n",
+            self.deb_line, self.list_file
         ));
         out.push_str("  sudo apt-get update && sudo apt-get install <package>\n");
         out.push_str(&format!(
@@ -138,8 +139,8 @@ pub fn summary(args: &Args, outcome: &Outcome, fingerprint: Option<&str>, lines:
         ));
     }
     md.push_str(&format!(
-        "echo '{}' | sudo tee /etc/apt/sources.list.d/{}.list\nsudo apt-get update\n```\n\nor `{}`:\n\n```\n{}```\n",
-        lines.deb_line, args.name, lines.sources_file, lines.sources
+        "echo '{}' | sudo tee {}\nsudo apt-get update\n```\n\nor `{}`:\n\n```\n{}```\n",
+        lines.deb_line, lines.list_file, lines.sources_file, lines.sources
     ));
     md
 }

@@ -15,7 +15,9 @@ use super::arch;
 use super::archive::Scanner;
 use super::report::{Check, Finding, Member};
 use super::ArchExpect;
-use crate::deb::{decompress, is_package_name, parse_control, version_problem};
+use crate::deb::{
+    check_format_member, decompress, is_package_name, parse_control, version_problem,
+};
 
 /// The maintainer scripts dpkg runs.
 const SCRIPTS: &[&str] = &["preinst", "postinst", "prerm", "postrm", "config"];
@@ -125,15 +127,7 @@ fn read(
         let name = name.trim_end_matches('/').to_string();
         index += 1;
         if index == 1 {
-            let mut text = String::new();
-            let ok = name == "debian-binary"
-                && (&mut member).take(64).read_to_string(&mut text).is_ok()
-                && text.starts_with("2.");
-            if !ok {
-                return Err(format!(
-                    "first member is '{name}', not 'debian-binary' with format 2.x: not a Debian package"
-                ));
-            }
+            check_format_member(&name, &mut member)?;
             continue;
         }
         if let Some(compression) = name.strip_prefix("control.tar") {

@@ -11,7 +11,7 @@ pub use crate::lockfile::{cargo, golang, licenses, model, npm, purl, python};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -440,16 +440,7 @@ fn root_purl(eco: Ecosystem, name: &str, version: Option<&str>) -> String {
 
 /// The document timestamp: `SOURCE_DATE_EPOCH` when set (reproducible builds), else now.
 fn timestamp() -> Result<String, Error> {
-    let time = match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(v) if !v.trim().is_empty() => {
-            let secs: u64 = v
-                .trim()
-                .parse()
-                .map_err(|_| Error::SourceDateEpoch(v.clone()))?;
-            UNIX_EPOCH + Duration::from_secs(secs)
-        }
-        _ => SystemTime::now(),
-    };
+    let time = crate::cli::build_time().map_err(Error::SourceDateEpoch)?;
     Ok(humantime::format_rfc3339_seconds(time).to_string())
 }
 
