@@ -12,38 +12,15 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
+use gpg::{output, Gpg, Out};
 use pretty_assertions::assert_eq;
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+mod gpg;
 mod harness;
 
 const APT_REPO: &str = env!("CARGO_BIN_EXE_apt-repo");
 const RELKIT: &str = env!("CARGO_BIN_EXE_relkit");
-
-/// What a process did.
-#[derive(Debug)]
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Out {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", self.stdout, self.stderr))
-    }
-}
-
-fn output(cmd: &mut Command) -> Out {
-    let out = cmd.stdin(Stdio::null()).output().unwrap();
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
 
 /// Runs apt-repo in `dir` with the signing key in RELKIT_SIGNING_KEY (when given) and a fixed
 /// environment: no Actions, no colour.
@@ -129,46 +106,23 @@ fn deb_compressed(
     out
 }
 
-/// A key made by `gpg --quick-gen-key` (gpg's default algorithm) in its own GNUPGHOME.
+/// A key made by `gpg --quick-gen-key` (gpg's default algorithm, no passphrase), with the
+/// GnuPG home it lives in.
 struct Key {
-    _home: tempfile::TempDir,
+    _gpg: Gpg,
     fingerprint: String,
     secret: String,
 }
 
 impl Key {
     fn new(uid: &str) -> Key {
-        let home = tempfile::Builder::new().prefix("g").tempdir().unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(home.path(), fs::Permissions::from_mode(0o700)).unwrap();
-        let gpg = |args: &[&str]| {
-            let out = output(
-                Command::new("gpg")
-                    .arg("--homedir")
-                    .arg(home.path())
-                    .args(["--batch", "--pinentry-mode", "loopback", "--passphrase", ""])
-                    .args(args),
-            );
-            assert_eq!(out.code, 0, "gpg {args:?}: {}", out.stderr);
-            out.stdout
-        };
-        gpg(&["--quick-gen-key", uid, "default", "default", "never"]);
-        let fingerprint = gpg(&["--with-colons", "--list-keys", uid])
-            .lines()
-            .find(|l| l.starts_with("fpr:"))
-            .and_then(|l| l.split(':').nth(9))
-            .unwrap()
-            .to_string();
-        let secret = gpg(&["--armor", "--export-secret-keys", uid]);
-        let _ = Command::new("gpgconf")
-            .arg("--homedir")
-            .arg(home.path())
-            .args(["--kill", "gpg-agent"])
-            .output();
+        let gpg = Gpg::new();
+        gpg.gen(uid, "default", "default", "never", "", &[]);
+        let key = gpg.key(uid, "");
         Key {
-            _home: home,
-            fingerprint,
-            secret,
+            _gpg: gpg,
+            fingerprint: key.fingerprint,
+            secret: key.secret,
         }
     }
 }
@@ -1369,6 +1323,28 @@ fn packages_of_every_compression_dpkg_deb_writes_are_read() {
     assert_eq!(
         names,
         ["hello-gzip", "hello-none", "hello-xz", "hello-zstd"]
+    );
+
+    // A directory: its .deb files are the packages, the other files are named as left out.
+    let dist = w.join("dist");
+    fs::create_dir_all(&dist).unwrap();
+    deb(&dist, "hello-dir", "1.0", "amd64", "dir");
+    fs::write(dist.join("SHA256SUMS"), "").unwrap();
+    let out = ok(apt_repo(
+        w,
+        None,
+        &["--repo", "site", "--no-sign", "--json", "dist"],
+        &[],
+    ));
+    assert_eq!(
+        out.json()["added"],
+        serde_json::json!(["hello-dir_1.0_amd64"])
+    );
+    assert!(
+        out.stderr
+            .contains("left out 1 file(s) found in directories that are not .deb: dist/SHA256SUMS"),
+        "{}",
+        out.stderr
     );
 }
 

@@ -3,12 +3,14 @@
 //! the repository, a re-run that changes nothing, and inputs that try to inject shell.
 //! (The tool's own black-box tests are in tests/apt_repo.rs.)
 
+mod gpg;
 mod harness;
 
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use gpg::{Gpg, Key};
 use pretty_assertions::assert_eq;
 
 fn action() -> harness::Action {
@@ -52,77 +54,10 @@ fn deb(dir: &Path, file: &str, package: &str, version: &str, arch: &str) {
         .stdout(Stdio::null()));
 }
 
-/// A GnuPG home in a temporary directory; its agent is stopped when dropped.
-struct Gpg {
-    home: tempfile::TempDir,
-}
-
-impl Drop for Gpg {
-    fn drop(&mut self) {
-        let _ = Command::new("gpgconf")
-            .arg("--homedir")
-            .arg(self.home.path())
-            .args(["--kill", "gpg-agent"])
-            .output();
-    }
-}
-
-/// A key made by gpg, with its exports.
-struct Key {
-    fingerprint: String,
-    /// `gpg --armor --export-secret-keys`: what a release manager stores in the secret.
-    secret: String,
-    /// `gpg --export`: a binary keyring for gpgv, as in /etc/apt/keyrings/.
-    public_gpg: Vec<u8>,
-}
-
-impl Gpg {
-    fn new() -> Gpg {
-        let home = tempfile::Builder::new().prefix("g").tempdir().unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(home.path(), fs::Permissions::from_mode(0o700)).unwrap();
-        Gpg { home }
-    }
-
-    fn gpg(&self, args: &[&str]) -> Vec<u8> {
-        ok(Command::new("gpg")
-            .arg("--homedir")
-            .arg(self.home.path())
-            .args(["--batch", "--quiet", "--pinentry-mode", "loopback"])
-            .args(args))
-    }
-
-    /// `gpg --quick-gen-key UID ed25519 default never`, protected by `passphrase`.
-    fn key(&self, uid: &str, passphrase: &str) -> Key {
-        self.gpg(&[
-            "--passphrase",
-            passphrase,
-            "--quick-gen-key",
-            uid,
-            "ed25519",
-            "default",
-            "never",
-        ]);
-        let listing = String::from_utf8(self.gpg(&["--with-colons", "--list-keys", uid])).unwrap();
-        let fingerprint = listing
-            .lines()
-            .find(|l| l.starts_with("fpr:"))
-            .and_then(|l| l.split(':').nth(9))
-            .unwrap()
-            .to_string();
-        let secret = self.gpg(&[
-            "--passphrase",
-            passphrase,
-            "--armor",
-            "--export-secret-keys",
-            uid,
-        ]);
-        Key {
-            fingerprint,
-            secret: String::from_utf8(secret).unwrap(),
-            public_gpg: self.gpg(&["--export", uid]),
-        }
-    }
+/// An Ed25519 key made by `gpg --quick-gen-key` in `gpg`'s home, protected by `passphrase`.
+fn ed25519_key(gpg: &Gpg, uid: &str, passphrase: &str) -> Key {
+    gpg.gen(uid, "ed25519", "default", "never", passphrase, &[]);
+    gpg.key(uid, passphrase)
 }
 
 /// Files under `dir`, relative, sorted (the repository's layout at a glance).
@@ -153,7 +88,7 @@ const PASSPHRASE: &str = "apt repo pass";
 #[test]
 fn action_publishes_a_signed_repository_and_a_rerun_changes_nothing() {
     let gpg = Gpg::new();
-    let key = gpg.key("APT Action <apt-action@example.org>", PASSPHRASE);
+    let key = ed25519_key(&gpg, "APT Action <apt-action@example.org>", PASSPHRASE);
     let ws = tempfile::tempdir().unwrap();
     // A file name that would run a command if the input reached the shell as code.
     let odd = "dist/hello $(touch pwned)_1.0.0_amd64.deb";
@@ -278,7 +213,7 @@ fn action_publishes_a_signed_repository_and_a_rerun_changes_nothing() {
 #[test]
 fn action_inputs_are_data_not_shell() {
     let gpg = Gpg::new();
-    let key = gpg.key("Inject <inject@example.org>", "");
+    let key = ed25519_key(&gpg, "Inject <inject@example.org>", "");
     let ws = tempfile::tempdir().unwrap();
     deb(
         ws.path(),

@@ -4,41 +4,19 @@
 //! every way a signature can be wrong fails with its exit code. `actions/sign` runs end to end
 //! through the harness.
 
+mod gpg;
 mod harness;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use gpg::{output, Gpg, Key, Out};
 use pretty_assertions::assert_eq;
 use serde_json::Value;
 
 const SIGN: &str = env!("CARGO_BIN_EXE_sign");
 const CHECKSUM: &str = env!("CARGO_BIN_EXE_checksum");
-
-/// What a process did.
-#[derive(Debug)]
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Out {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", self.stdout, self.stderr))
-    }
-}
-
-fn output(cmd: &mut Command) -> Out {
-    let out = cmd.stdin(Stdio::null()).output().unwrap();
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
 
 /// A relkit binary in `dir` with a clean environment plus `env`.
 fn relkit(bin: &str, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
@@ -66,119 +44,6 @@ fn write(dir: &Path, name: &str, content: &[u8]) -> PathBuf {
     fs::create_dir_all(p.parent().unwrap()).unwrap();
     fs::write(&p, content).unwrap();
     p
-}
-
-/// A GnuPG home in a temporary directory; its agent is stopped when dropped.
-struct Gpg {
-    home: tempfile::TempDir,
-}
-
-impl Drop for Gpg {
-    fn drop(&mut self) {
-        let _ = Command::new("gpgconf")
-            .arg("--homedir")
-            .arg(self.home.path())
-            .args(["--kill", "gpg-agent"])
-            .output();
-    }
-}
-
-/// A key made by gpg: its primary fingerprint, and its exports.
-struct Key {
-    fingerprint: String,
-    /// `gpg --armor --export-secret-keys`.
-    secret: String,
-    /// `gpg --armor --export`.
-    public_asc: String,
-    /// `gpg --export` (binary, for gpgv's --keyring).
-    public_gpg: Vec<u8>,
-}
-
-impl Gpg {
-    fn new() -> Gpg {
-        let home = tempfile::Builder::new().prefix("g").tempdir().unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(home.path(), fs::Permissions::from_mode(0o700)).unwrap();
-        Gpg { home }
-    }
-
-    fn cmd(&self) -> Command {
-        let mut cmd = Command::new("gpg");
-        cmd.arg("--homedir")
-            .arg(self.home.path())
-            .args(["--batch", "--pinentry-mode", "loopback"]);
-        cmd
-    }
-
-    fn gpg(&self, args: &[&str]) -> Out {
-        output(self.cmd().args(args))
-    }
-
-    fn ok(&self, args: &[&str]) -> Out {
-        let out = self.gpg(args);
-        assert_eq!(out.code, 0, "gpg {args:?}: {}", out.stderr);
-        out
-    }
-
-    /// `gpg --quick-gen-key UID ALGO USAGE EXPIRE` (with `extra` options first, e.g. a faked
-    /// system time), protected by `passphrase` (empty: none).
-    fn gen(
-        &self,
-        uid: &str,
-        algo: &str,
-        usage: &str,
-        expire: &str,
-        passphrase: &str,
-        extra: &[&str],
-    ) {
-        let mut args = extra.to_vec();
-        args.extend([
-            "--passphrase",
-            passphrase,
-            "--quick-gen-key",
-            uid,
-            algo,
-            usage,
-            expire,
-        ]);
-        self.ok(&args);
-    }
-
-    fn fingerprints(&self, uid: &str) -> Vec<String> {
-        self.ok(&[
-            "--with-colons",
-            "--with-subkey-fingerprints",
-            "--list-keys",
-            uid,
-        ])
-        .stdout
-        .lines()
-        .filter(|l| l.starts_with("fpr:"))
-        .map(|l| l.split(':').nth(9).unwrap().to_string())
-        .collect()
-    }
-
-    fn key(&self, uid: &str, passphrase: &str) -> Key {
-        Key {
-            fingerprint: self.fingerprints(uid)[0].clone(),
-            secret: self
-                .ok(&[
-                    "--passphrase",
-                    passphrase,
-                    "--armor",
-                    "--export-secret-keys",
-                    uid,
-                ])
-                .stdout,
-            public_asc: self.ok(&["--armor", "--export", uid]).stdout,
-            public_gpg: self.cmd().args(["--export", uid]).output().unwrap().stdout,
-        }
-    }
-
-    /// The binary public keys of `uid`, exported to a file (gpg's stdout is bytes).
-    fn export_to(&self, uid: &str, path: &Path) {
-        self.ok(&["--yes", "--output", path.to_str().unwrap(), "--export", uid]);
-    }
 }
 
 /// gpg's verdict on a signature: exit code and the "using … key FPR" line's fingerprint.
